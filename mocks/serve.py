@@ -1,0 +1,48 @@
+"""Run one mock platform as a server: ``python -m mocks.serve --platform shopify --port 8001``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+
+from simclock import ScaledClock
+
+PLATFORMS = ("shopify", "erp")
+
+
+def build_app(platform: str, config: dict[str, Any]) -> FastAPI:
+    """Build a platform's app from a process config (see docs/contracts.md)."""
+    clock = ScaledClock(**config.get("clock", {}))
+    settings = config.get("settings", {})
+    credentials = config.get("credentials", {})
+    seed = int(config.get("seed", 0))
+    if platform == "shopify":
+        from mocks.shopify.api import create_app as create_shopify
+
+        return create_shopify(settings=settings, clock=clock, credentials=credentials, seed=seed)
+    if platform == "erp":
+        from mocks.erp.api import create_app as create_erp
+
+        return create_erp(settings=settings, clock=clock, credentials=credentials, seed=seed)
+    raise SystemExit(f"unknown platform {platform!r}; choose from {', '.join(PLATFORMS)}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m mocks.serve", description=__doc__)
+    parser.add_argument("--platform", required=True, choices=PLATFORMS)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--config", type=Path, help="process config JSON (docs/contracts.md)")
+    args = parser.parse_args(argv)
+    config = json.loads(args.config.read_text()) if args.config else {}
+    app = build_app(args.platform, config)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+"""Clock implementations: scaled real time for live runs, virtual time for tests.
+
+Modelled on SimPy's split between ``Environment`` and ``RealtimeEnvironment``: the model code
+only ever asks ``now()`` and ``await sleep()``; what a second *is* belongs to the clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime
+from typing import Protocol, runtime_checkable
+
+
+@runtime_checkable
+class Clock(Protocol):
+    """What every component reads time from."""
+
+    @property
+    def time_scale(self) -> float:
+        """Simulated seconds per wall-clock second."""
+        ...
+
+    def now(self) -> float:
+        """Simulated POSIX time in seconds."""
+        ...
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait ``seconds`` of simulated time."""
+        ...
+
+
+class ScaledClock:
+    """Real time, optionally sped up: ``time_scale = 10`` runs ten simulated seconds per second.
+
+    Every process of one rehearsal builds its clock from the same origins, so timestamps written
+    by the Shopify mock, the ERP mock and the engine are directly comparable.
+    """
+
+    def __init__(
+        self,
+        *,
+        time_scale: float = 1.0,
+        origin_wall: float | None = None,
+        origin_sim: float | None = None,
+    ) -> None:
+        if time_scale <= 0:
+            raise ValueError(f"time_scale must be > 0, got {time_scale}")
+        self._scale = float(time_scale)
+        self.origin_wall: float = time.time() if origin_wall is None else float(origin_wall)
+        """Wall-clock POSIX time at which simulated time was ``origin_sim``."""
+        self.origin_sim: float = self.origin_wall if origin_sim is None else float(origin_sim)
+        """Simulated POSIX time at ``origin_wall``."""
+
+    @property
+    def time_scale(self) -> float:
+        return self._scale
+
+    def now(self) -> float:
+        return self.origin_sim + (time.time() - self.origin_wall) * self._scale
+
+    def wall_seconds(self, sim_seconds: float) -> float:
+        """How long ``sim_seconds`` of simulated time takes on the wall clock."""
+        return sim_seconds / self._scale
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(max(0.0, seconds) / self._scale)
+
+    def to_dict(self) -> dict[str, float]:
+        """The three numbers another process needs to build the same clock."""
+        return {
+            "time_scale": self._scale,
+            "origin_wall": self.origin_wall,
+            "origin_sim": self.origin_sim,
+        }
+
+
+class VirtualClock:
+    """Time that moves only when told to, for tests.
+
+    ``sleep`` jumps the clock forward to the sleeper's deadline (an "autojump" clock): code that
+    waits for a latency or a back-off runs instantly, and the simulated time it spent is still
+    accounted for. ``advance`` moves time explicitly, e.g. to let a leaky bucket drain.
+    """
+
+    def __init__(self, start: float = 1_764_000_000.0) -> None:
+        self._now = float(start)
+        self.slept: float = 0.0
+        """Total simulated seconds spent in ``sleep`` (lets tests see back-off happened)."""
+
+    @property
+    def time_scale(self) -> float:
+        return 1.0
+
+    def now(self) -> float:
+        return self._now
+
+    def advance(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("time does not run backwards")
+        self._now += seconds
+
+    async def sleep(self, seconds: float) -> None:
+        seconds = max(0.0, seconds)
+        self._now += seconds
+        self.slept += seconds
+        await asyncio.sleep(0)
+
+
+def iso_utc(ts: float, *, millis: bool = True) -> str:
+    """Format simulated POSIX seconds as ISO-8601 UTC (``2026-11-27T05:00:00.000Z``)."""
+    dt = datetime.fromtimestamp(ts, tz=UTC)
+    if millis:
+        return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_iso_utc(text: str) -> float:
+    """Parse an ISO-8601 timestamp (``Z`` or an offset) to POSIX seconds."""
+    value = text.strip()
+    if value.endswith("Z"):
+        value = value[:-1] + "+00:00"
+    dt = datetime.fromisoformat(value)
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.timestamp()
