@@ -66,6 +66,10 @@ class ScaledClock:
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(max(0.0, seconds) / self._scale)
 
+    def sleep_blocking(self, seconds: float) -> None:
+        """Block the calling thread for ``seconds`` of simulated time (orchestrator loops)."""
+        time.sleep(max(0.0, seconds) / self._scale)
+
     def to_dict(self) -> dict[str, float]:
         """The three numbers another process needs to build the same clock."""
         return {

@@ -1,0 +1,318 @@
+"""What each arrival sends: checkout baskets, back-office stock movements, and the full plan.
+
+Pure functions only (no locust, no gevent). Every draw takes an explicit `random.Random`, so
+a plan built from one seed is the same request bodies at the same simulated times, whichever
+dispatcher ends up sending them.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from loadtests.arrivals import Curve, arrival_times, expected_count, parse_curve
+
+CUSTOMER_POOL_RATIO = 3.0
+"""Customers in the pool per expected checkout: about one order in seven is a repeat buyer."""
+
+MIN_CUSTOMER_POOL = 10
+"""Smallest customer pool, so tiny runs still see distinct shoppers."""
+
+_Spec = TypeVar("_Spec", "BasketSpec", "BackOfficeSpec")
+
+DEFAULT_DISPATCHERS = 4
+"""Dispatcher users when the config does not say."""
+
+_MAX_REJECTIONS = 64
+"""Zipf re-draws per basket line before falling back to an exact draw among the rest."""
+
+
+class RequestKind(StrEnum):
+    """The two arrival streams a dispatcher serves."""
+
+    CHECKOUT = "checkout"
+    STOCK_MOVEMENT = "stock-movement"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlannedRequest:
+    """One arrival: when (simulated seconds from the run start), which stream, what body."""
+
+    sim_t: float
+    kind: RequestKind
+    body: dict[str, Any] = field(compare=False)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BasketSpec:
+    """How baskets are drawn (the scenario's ``basket`` block)."""
+
+    max_lines: int = 3
+    max_quantity: int = 2
+    discount_code: str | None = None
+    discount_share: float = 0.0
+    express_share: float = 0.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class BackOfficeSpec:
+    """Back-office stock movements into the ERP (the scenario's ``back_office`` block)."""
+
+    rate: float = 0.0
+    receipt_share: float = 0.5
+    max_units: int = 5
+    location_id: str = "1"
+
+
+def zipf_weights(n: int, s: float) -> list[float]:
+    """Normalised Zipf weights for ranks 1..n: weight of rank k is proportional to 1 / k**s."""
+    if n < 1:
+        raise ValueError(f"need at least one sku, got n={n}")
+    if s < 0:
+        raise ValueError(f"zipf_s must be >= 0, got {s!r}")
+    raw = [1.0 / (k**s) for k in range(1, n + 1)]
+    total = sum(raw)
+    return [w / total for w in raw]
+
+
+def cumulative_weights(weights: Sequence[float]) -> list[float]:
+    """Running sums of ``weights``, the form `random.Random.choices` draws fastest from."""
+    return list(itertools.accumulate(weights))
+
+
+def _draw_index(rng: random.Random, cum_weights: Sequence[float]) -> int:
+    """One weighted index from cumulative weights."""
+    return min(
+        bisect.bisect_right(cum_weights, rng.random() * cum_weights[-1]), len(cum_weights) - 1
+    )
+
+
+def _distinct_indices(rng: random.Random, cum_weights: Sequence[float], k: int) -> list[int]:
+    """``k`` distinct weighted indices (weighted sampling without replacement).
+
+    Rejection is cheap while the hot ranks are not all taken; after `_MAX_REJECTIONS` misses
+    the draw is made exactly among the indices left, so it always terminates.
+    """
+    chosen: list[int] = []
+    taken: set[int] = set()
+    for _ in range(k):
+        for _ in range(_MAX_REJECTIONS):
+            index = _draw_index(rng, cum_weights)
+            if index not in taken:
+                break
+        else:
+            left = [i for i in range(len(cum_weights)) if i not in taken]
+            weights = [cum_weights[i] - (cum_weights[i - 1] if i else 0.0) for i in left]
+            index = rng.choices(left, weights=weights)[0]
+        chosen.append(index)
+        taken.add(index)
+    return chosen
+
+
+def customer_email(number: int) -> str:
+    """The email of customer ``number`` in the run's pool."""
+    return f"customer{number:06d}@example.com"
+
+
+def customer_pool_size(expected_orders: float, ratio: float = CUSTOMER_POOL_RATIO) -> int:
+    """Customers to draw from so that some, not most, checkouts come from repeat buyers."""
+    return max(MIN_CUSTOMER_POOL, round(expected_orders * ratio))
+
+
+def draw_basket(
+    rng: random.Random,
+    skus: Sequence[str],
+    cum_weights: Sequence[float],
+    spec: BasketSpec,
+    customer_pool: int,
+) -> dict[str, Any]:
+    """A ``/_sim/checkout`` body: distinct Zipf-biased skus, small quantities, a pooled email.
+
+    Quantities lean to 1 (P(q) proportional to 1/q), as in a real flash sale; the discount
+    code is applied to ``discount_share`` of baskets and express shipping to ``express_share``.
+    """
+    n_lines = rng.randint(1, min(spec.max_lines, len(skus)))
+    quantities = range(1, spec.max_quantity + 1)
+    quantity_weights = [1.0 / q for q in quantities]
+    lines = [
+        {"sku": skus[i], "quantity": rng.choices(quantities, weights=quantity_weights)[0]}
+        for i in _distinct_indices(rng, cum_weights, n_lines)
+    ]
+    body: dict[str, Any] = {"lines": lines, "email": customer_email(rng.randrange(customer_pool))}
+    if spec.discount_code and rng.random() < spec.discount_share:
+        body["discount_code"] = spec.discount_code
+    body["shipping"] = "express" if rng.random() < spec.express_share else "standard"
+    return body
+
+
+def draw_stock_movement(
+    rng: random.Random,
+    skus: Sequence[str],
+    cum_weights: Sequence[float],
+    spec: BackOfficeSpec,
+) -> dict[str, Any]:
+    """A ``/_sim/stock-movement`` body: a receipt (+) or another channel's sale (-).
+
+    Hot skus move more often in the back office too, so the sku is Zipf-biased as well.
+    """
+    receipt = rng.random() < spec.receipt_share
+    units = rng.randint(1, spec.max_units)
+    return {
+        "sku": skus[_draw_index(rng, cum_weights)],
+        "location_id": spec.location_id,
+        "delta": units if receipt else -units,
+        "reason": "receipt" if receipt else "other_channel",
+    }
+
+
+def _validate(skus: Sequence[str], basket: BasketSpec, back_office: BackOfficeSpec) -> None:
+    """Raise ValueError naming the first setting that cannot produce valid requests."""
+    if not skus:
+        raise ValueError("skus: at least one sku is required")
+    if len(set(skus)) != len(skus):
+        raise ValueError("skus: duplicates are not allowed (rank decides the Zipf weight)")
+    if basket.max_lines < 1:
+        raise ValueError(f"basket.max_lines must be >= 1, got {basket.max_lines}")
+    if basket.max_quantity < 1:
+        raise ValueError(f"basket.max_quantity must be >= 1, got {basket.max_quantity}")
+    for name in ("discount_share", "express_share"):
+        if not 0.0 <= getattr(basket, name) <= 1.0:
+            raise ValueError(f"basket.{name} must be in [0, 1], got {getattr(basket, name)}")
+    if back_office.rate < 0:
+        raise ValueError(f"back_office.rate must be >= 0, got {back_office.rate}")
+    if not 0.0 <= back_office.receipt_share <= 1.0:
+        raise ValueError(
+            f"back_office.receipt_share must be in [0, 1], got {back_office.receipt_share}"
+        )
+    if back_office.max_units < 1:
+        raise ValueError(f"back_office.max_units must be >= 1, got {back_office.max_units}")
+
+
+def build_plan(
+    *,
+    curve: Curve | Sequence[Sequence[float]],
+    duration: float,
+    seed: int,
+    skus: Sequence[str],
+    zipf_s: float,
+    basket: BasketSpec,
+    back_office: BackOfficeSpec,
+) -> list[PlannedRequest]:
+    """Every request of the run, sorted by simulated time: checkouts merged with movements.
+
+    Each stream has its own seed stream (arrival times and bodies separately), so adding
+    back-office traffic does not change which baskets arrive when.
+    """
+    _validate(skus, basket, back_office)
+    parsed = curve if isinstance(curve, tuple) else parse_curve(curve)
+    cum = cumulative_weights(zipf_weights(len(skus), zipf_s))
+    pool = customer_pool_size(expected_count(parsed, duration))
+    basket_rng = random.Random(f"{seed}/baskets")
+    plan = [
+        PlannedRequest(
+            sim_t=t,
+            kind=RequestKind.CHECKOUT,
+            body=draw_basket(basket_rng, skus, cum, basket, pool),
+        )
+        for t in arrival_times(parsed, duration, f"{seed}/checkout-times")
+    ]
+    if back_office.rate > 0:
+        movement_rng = random.Random(f"{seed}/movements")
+        plan.extend(
+            PlannedRequest(
+                sim_t=t,
+                kind=RequestKind.STOCK_MOVEMENT,
+                body=draw_stock_movement(movement_rng, skus, cum, back_office),
+            )
+            for t in arrival_times(((0.0, back_office.rate),), duration, f"{seed}/movement-times")
+        )
+    plan.sort(key=lambda request: request.sim_t)
+    return plan
+
+
+def dispatcher_share(
+    plan: Sequence[PlannedRequest], index: int, dispatchers: int
+) -> list[PlannedRequest]:
+    """Requests ``index, index + n, index + 2n, ...`` of the plan: dispatcher ``index``'s share."""
+    if not 0 <= index < dispatchers:
+        raise ValueError(f"dispatcher index {index} outside 0..{dispatchers - 1}")
+    return list(plan[index::dispatchers])
+
+
+def _spec(cls: type[_Spec], key: str, raw: Mapping[str, Any] | None) -> _Spec:
+    """Build a spec dataclass from its config block, naming unknown keys in the error."""
+    try:
+        return cls(**(raw or {}))
+    except TypeError as exc:
+        raise ValueError(f"load config: {key}: {exc}") from None
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoadConfig:
+    """The ``REHEARSAL_LOAD`` JSON file the orchestrator writes for one run."""
+
+    shopify_url: str
+    erp_url: str | None
+    time_scale: float
+    seed: int
+    duration: float
+    curve: Curve
+    skus: tuple[str, ...]
+    zipf_s: float
+    basket: BasketSpec
+    back_office: BackOfficeSpec
+    dispatchers: int
+    report_path: str | None
+
+    @classmethod
+    def from_mapping(cls, raw: Mapping[str, Any]) -> LoadConfig:
+        """Build and validate from the decoded JSON; ValueError names the faulty key."""
+        missing = [
+            k
+            for k in ("shopify_url", "time_scale", "duration", "arrival_curve", "skus")
+            if k not in raw
+        ]
+        if missing:
+            raise ValueError(f"load config: missing key(s) {', '.join(missing)}")
+        back_office = _spec(BackOfficeSpec, "back_office", raw.get("back_office"))
+        config = cls(
+            shopify_url=str(raw["shopify_url"]).rstrip("/"),
+            erp_url=str(raw["erp_url"]).rstrip("/") if raw.get("erp_url") else None,
+            time_scale=float(raw["time_scale"]),
+            seed=int(raw.get("seed", 0)),
+            duration=float(raw["duration"]),
+            curve=parse_curve(raw["arrival_curve"]),
+            skus=tuple(raw["skus"]),
+            zipf_s=float(raw.get("zipf_s", 1.0)),
+            basket=_spec(BasketSpec, "basket", raw.get("basket")),
+            back_office=back_office,
+            dispatchers=int(raw.get("dispatchers", DEFAULT_DISPATCHERS)),
+            report_path=raw.get("report_path"),
+        )
+        if config.time_scale <= 0:
+            raise ValueError(f"load config: time_scale must be > 0, got {config.time_scale}")
+        if config.duration <= 0:
+            raise ValueError(f"load config: duration must be > 0, got {config.duration}")
+        if config.dispatchers < 1:
+            raise ValueError(f"load config: dispatchers must be >= 1, got {config.dispatchers}")
+        if back_office.rate > 0 and config.erp_url is None:
+            raise ValueError("load config: back_office.rate > 0 needs erp_url")
+        _validate(config.skus, config.basket, config.back_office)
+        return config
+
+    def plan(self) -> list[PlannedRequest]:
+        """The run's full request plan (see `build_plan`)."""
+        return build_plan(
+            curve=self.curve,
+            duration=self.duration,
+            seed=self.seed,
+            skus=self.skus,
+            zipf_s=self.zipf_s,
+            basket=self.basket,
+            back_office=self.back_office,
+        )

@@ -1,0 +1,200 @@
+"""Open-model flash-sale load: checkouts on the Shopify mock, stock movements on the ERP mock.
+
+Run (the orchestrator does this; a shape class means no -u/-r/-t)::
+
+    REHEARSAL_LOAD=load.json python -m locust -f loadtests/locustfile.py --headless \\
+        --host http://127.0.0.1:8001 --csv out/locust --only-summary --exit-code-on-error 0
+
+The whole request plan (times and bodies) is computed up front from the seed. A fixed set of
+`Dispatcher` users shares it round-robin; each sleeps until an arrival's wall time and fires
+it in its own greenlet, so a slow response never delays the arrivals behind it (open model:
+the arrival rate does not depend on response times). The run stops by itself once the curve
+is over and every fired request has finished, or `STRAGGLER_GRACE_S` later at most.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import os
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+import gevent
+from gevent.pool import Group
+from locust import FastHttpUser, LoadTestShape, events, task
+
+from loadtests.arrivals import lag_summary, shape_tick
+from loadtests.baskets import LoadConfig, PlannedRequest, RequestKind, dispatcher_share
+
+LOAD_ENV = "REHEARSAL_LOAD"
+"""Environment variable naming the run's load config JSON."""
+
+CONNECTIONS_PER_HOST = 100
+"""Open connections per dispatcher and host: enough that firing never waits for a socket."""
+
+IDLE_S = 1.0
+"""How often a dispatcher with nothing left to send wakes up (until the shape stops the run)."""
+
+ACCEPTED = {RequestKind.CHECKOUT: 201, RequestKind.STOCK_MOVEMENT: 200}
+"""Status meaning the request did what it asked."""
+
+REFUSED = {RequestKind.CHECKOUT: "sold out", RequestKind.STOCK_MOVEMENT: "refused"}
+"""Label of the legitimate 409 outcome, reported as a success under its own request name."""
+
+log = logging.getLogger(__name__)
+
+
+class _Run:
+    """Everything the dispatchers share for one run: plan, zero time and counters."""
+
+    def __init__(self, config: LoadConfig) -> None:
+        self.config = config
+        self.plan: list[PlannedRequest] = config.plan()
+        self.t0: float | None = None
+        self.indices = itertools.count()
+        self.finished_dispatchers = 0
+        self.in_flight = 0
+        self.fired: Counter[RequestKind] = Counter()
+        self.lags: list[float] = []
+        self.status_counts: defaultdict[str, Counter[str]] = defaultdict(Counter)
+
+    def url(self, kind: RequestKind) -> str:
+        """Absolute URL of a stream's route (the ERP is not Locust's --host)."""
+        if kind is RequestKind.CHECKOUT:
+            return f"{self.config.shopify_url}/_sim/checkout"
+        return f"{self.config.erp_url}/_sim/stock-movement"
+
+    def drained(self) -> bool:
+        """True once every dispatcher has fired its share and no request is in flight."""
+        return self.finished_dispatchers >= self.config.dispatchers and self.in_flight == 0
+
+    def shape_args(self) -> dict[str, Any]:
+        """Keyword arguments of `shape_tick` other than the elapsed time."""
+        return {
+            "time_scale": self.config.time_scale,
+            "duration": self.config.duration,
+            "dispatchers": self.config.dispatchers,
+            "drained": self.drained(),
+        }
+
+    def report(self) -> dict[str, Any]:
+        """The load report the orchestrator reads (see loadtests/README.md)."""
+        scheduled = Counter(request.kind for request in self.plan)
+        return {
+            "scheduled_checkouts": scheduled[RequestKind.CHECKOUT],
+            "fired_checkouts": self.fired[RequestKind.CHECKOUT],
+            "scheduled_movements": scheduled[RequestKind.STOCK_MOVEMENT],
+            "fired_movements": self.fired[RequestKind.STOCK_MOVEMENT],
+            **lag_summary(self.lags),
+            "status_counts": {kind: dict(counts) for kind, counts in self.status_counts.items()},
+            "in_flight_at_stop": self.in_flight,
+            "drained": self.drained(),
+            "time_scale": self.config.time_scale,
+            "duration_sim_s": self.config.duration,
+            "wall_s": round(time.monotonic() - self.t0, 3) if self.t0 is not None else None,
+        }
+
+
+RUN: _Run | None = None
+"""Set by the init listener, before the shape's first tick."""
+
+
+def _run() -> _Run:
+    if RUN is None:
+        raise RuntimeError(f"load config not loaded: is {LOAD_ENV} set?")
+    return RUN
+
+
+@events.init.add_listener
+def _load_config(environment: Any, **_kwargs: Any) -> None:
+    """Read the config and build the plan once, before the shape starts."""
+    global RUN
+    path = os.environ.get(LOAD_ENV)
+    if not path:
+        raise RuntimeError(f"{LOAD_ENV} must name the load config JSON file")
+    RUN = _Run(LoadConfig.from_mapping(json.loads(Path(path).read_text())))
+    if not environment.host:
+        # FastHttpUser refuses to start without a base URL; every request is absolute anyway
+        Dispatcher.host = RUN.config.shopify_url
+    log.info("load plan: %d requests over %.1f simulated s", len(RUN.plan), RUN.config.duration)
+
+
+@events.test_start.add_listener
+def _start_clock(**_kwargs: Any) -> None:
+    """Simulated second 0 of the plan is now."""
+    _run().t0 = time.monotonic()
+
+
+@events.test_stop.add_listener
+def _write_report(**_kwargs: Any) -> None:
+    """Write the load report where the config asked for it."""
+    run = _run()
+    report = run.report()
+    log.info("load report: %s", json.dumps(report))
+    if run.config.report_path:
+        path = Path(run.config.report_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(report, indent=2) + "\n")
+
+
+class Dispatcher(FastHttpUser):
+    """Fires its round-robin share of the plan on schedule, never waiting on replies."""
+
+    concurrency = CONNECTIONS_PER_HOST
+
+    def on_start(self) -> None:
+        """Take the next dispatcher index."""
+        self.index = next(_run().indices)
+
+    @task
+    def dispatch(self) -> None:
+        """Sleep to each arrival, fire it in its own greenlet, then wait for the stragglers."""
+        run = _run()
+        config = run.config
+        assert run.t0 is not None, "test_start sets the clock before users start"
+        in_flight = Group()
+        for request in dispatcher_share(run.plan, self.index, config.dispatchers):
+            due = run.t0 + request.sim_t / config.time_scale
+            delay = due - time.monotonic()
+            if delay > 0:
+                gevent.sleep(delay)
+            run.in_flight += 1
+            in_flight.spawn(self._fire, run, request, due)
+        in_flight.join()
+        run.finished_dispatchers += 1
+        while True:  # the shape ends the run; returning would only re-run this task
+            gevent.sleep(IDLE_S)
+
+    def _fire(self, run: _Run, request: PlannedRequest, due: float) -> None:
+        """Send one request and classify its outcome."""
+        kind = request.kind
+        run.lags.append(max(0.0, time.monotonic() - due))
+        run.fired[kind] += 1
+        try:
+            with self.client.post(
+                run.url(kind), json=request.body, name=kind.value, catch_response=True
+            ) as response:
+                status = response.status_code
+                run.status_counts[kind.value][str(status)] += 1
+                if status == ACCEPTED[kind]:
+                    response.success()
+                elif status == 409:
+                    response.request_meta["name"] = f"{kind.value} ({REFUSED[kind]})"
+                    response.success()
+                else:
+                    text = (response.text or "")[:200]
+                    response.failure(f"{kind.value}: unexpected status {status}: {text}")
+        finally:
+            run.in_flight -= 1
+
+
+class FlashSaleShape(LoadTestShape):
+    """A fixed set of dispatchers for the curve's wall duration, then stop once drained."""
+
+    def tick(self) -> tuple[int, float] | None:
+        """See `loadtests.arrivals.shape_tick`."""
+        return shape_tick(self.get_run_time(), **_run().shape_args())

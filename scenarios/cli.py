@@ -1,0 +1,201 @@
+"""The ``rehearsal`` command. Exit codes: 0 pass, 1 failed verdict, 2 bad input."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import secrets
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from scenarios import catalogue
+from scenarios.loader import ScenarioError, load
+from scenarios.processes import ProcessFailed, Service, free_port, python_module, wait_ready
+from simclock import ScaledClock
+
+EXIT_PASS, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
+DEFAULT_SCENARIO = "flash-sale"
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} is negative")
+    return value
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from scenarios.orchestrator import RunOptions, run
+    from scenarios.report import table
+
+    scenario = load(args.scenario)
+    print(f"rehearsal: {scenario.name} (seed {scenario.seed}, time_scale {scenario.time_scale:g})")
+    result = run(
+        scenario, RunOptions(results_root=args.results, kill_engine_at=list(args.kill_engine_at))
+    )
+    print(table(result.summary))
+    print(f"  results: {result.results_dir}/summary.json")
+    return EXIT_PASS if result.passed else EXIT_FAIL
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    scenario = load(args.scenario)
+    print(f"{args.scenario}: ok ({scenario.name}, {scenario.duration:g} sim s)")
+    return EXIT_PASS
+
+
+def cmd_mocks(args: argparse.Namespace) -> int:
+    """Start mocks alone, seeded with a scenario's catalogue, until interrupted."""
+    scenario = load(args.scenario)
+    platforms = args.platform or ["shopify", "erp"]
+    clock = ScaledClock(time_scale=args.time_scale)
+    services: dict[str, Service] = {}
+    credentials: dict[str, dict[str, Any]] = {
+        "shopify": {
+            "access_token": "shpat_" + secrets.token_hex(16),
+            "webhook_secret": secrets.token_hex(24),
+        },
+        "erp": {"access_token": secrets.token_hex(24)},
+    }
+    config_dir = args.out.resolve().parent
+    products = catalogue.products(scenario)
+    try:
+        for platform in platforms:
+            port = free_port()
+            config = config_dir / f".rehearsal-{platform}-config.json"
+            config.write_text(
+                json.dumps(
+                    {
+                        "clock": clock.to_dict(),
+                        "seed": scenario.seed,
+                        "settings": scenario.platforms.get(platform, {}),
+                        "credentials": credentials[platform],
+                    }
+                )
+            )
+            config.chmod(0o600)
+            service = Service(
+                name=f"{platform} mock",
+                argv=python_module(
+                    "mocks.serve",
+                    "--platform",
+                    platform,
+                    "--port",
+                    str(port),
+                    "--config",
+                    str(config),
+                ),
+                log_path=config_dir / f".rehearsal-{platform}.log",
+                url=f"http://127.0.0.1:{port}",
+            )
+            service.start()
+            services[platform] = service
+        for platform, service in services.items():
+            wait_ready(service, "/_mock/stats", clock)
+            seed = (
+                catalogue.erp_seed(products)
+                if platform == "erp"
+                else catalogue.shopify_seed(
+                    products,
+                    buffer=scenario.engine.stock_buffer,
+                    currency=scenario.catalogue.currency,
+                )
+            )
+            httpx.post(f"{service.url}/_mock/seed", json=seed, timeout=30).raise_for_status()
+        info = {
+            platform: {
+                "base_url": service.url,
+                **credentials[platform],
+                **(
+                    {"admin_api": f"{service.url}/admin/api/2026-01/"}
+                    if platform == "shopify"
+                    else {"record_api": f"{service.url}/services/rest/record/v1/"}
+                ),
+            }
+            for platform, service in services.items()
+        }
+        args.out.write_text(json.dumps(info, indent=2))
+        args.out.chmod(0o600)
+        print(f"mocks running: {', '.join(f'{p} {s.url}' for p, s in services.items())}")
+        print(f"base URLs and credentials written to {args.out}; Ctrl-C to stop")
+        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+        try:
+            while all(s.alive() for s in services.values()):
+                clock.sleep_blocking(clock.time_scale)
+        except KeyboardInterrupt:
+            pass
+        return EXIT_PASS
+    finally:
+        for service in services.values():
+            service.stop()
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="rehearsal", description="Flash-sale rehearsal harness.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run a scenario end to end and judge it")
+    run.add_argument(
+        "scenario",
+        nargs="?",
+        default=DEFAULT_SCENARIO,
+        help="scenario file or library name (default: flash-sale)",
+    )
+    run.add_argument(
+        "--results",
+        type=Path,
+        default=Path("results"),
+        help="folder for run outputs (default: results/)",
+    )
+    run.add_argument(
+        "--kill-engine-at",
+        type=_positive,
+        action="append",
+        default=[],
+        metavar="SECONDS",
+        help="SIGKILL and restart the engine this many simulated seconds after "
+        "the load starts (repeatable)",
+    )
+    run.set_defaults(func=cmd_run)
+
+    validate = sub.add_parser("validate", help="check a scenario file without running it")
+    validate.add_argument("scenario")
+    validate.set_defaults(func=cmd_validate)
+
+    mocks = sub.add_parser("mocks", help="start mock platforms alone until interrupted")
+    mocks.add_argument(
+        "--platform",
+        action="append",
+        choices=["shopify", "erp"],
+        help="platform to start (repeatable; default: all)",
+    )
+    mocks.add_argument(
+        "--out", type=Path, required=True, help="write base URLs and credentials as JSON here"
+    )
+    mocks.add_argument(
+        "--scenario", default=DEFAULT_SCENARIO, help="seed the mocks with this scenario's catalogue"
+    )
+    mocks.add_argument("--time-scale", type=float, default=1.0)
+    mocks.set_defaults(func=cmd_mocks)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except ScenarioError as exc:
+        print(f"rehearsal: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except ProcessFailed as exc:
+        print(f"rehearsal: a process of the run failed: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""Engine settings, built once from a JSON/YAML mapping and passed down (nothing reads env)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ShopifyDestination(_Strict):
+    """A Shopify store the engine syncs with (REST Admin API)."""
+
+    base_url: str
+    access_token: str = Field(repr=False)
+    webhook_secret: str = Field(repr=False)
+    api_version: str = "2026-01"
+    page_limit: int = Field(250, ge=1, le=250)
+    ids_per_filter: int = Field(50, ge=1, le=250)
+    """Inventory item ids per ``inventory_levels.json`` call (Shopify accepts up to 50)."""
+    bucket_headroom: int = Field(2, ge=0)
+    """Calls kept free in the leaky bucket so other apps' and the poller's calls fit."""
+
+
+class ErpDestination(_Strict):
+    """The NetSuite-style back office."""
+
+    base_url: str
+    access_token: str = Field(repr=False)
+    initial_concurrency: int = Field(4, ge=1)
+    max_concurrency: int = Field(64, ge=1)
+    """Upper bound for the learned concurrency; the real ceiling is found from 429s."""
+    decrease_factor: float = Field(0.75, gt=0, lt=1)
+    query_limit: int = Field(1000, ge=1, le=1000)
+    request_timeout: float = Field(120.0, gt=0)
+    """Simulated seconds before an ERP request's outcome is treated as unknown."""
+
+
+class Timing(_Strict):
+    """Loop periods and back-off, all in simulated seconds."""
+
+    stock_poll_interval: float = Field(5.0, gt=0)
+    stock_poll_overlap: float = Field(2.0, ge=0)
+    order_poll_interval: float = Field(30.0, gt=0)
+    full_sync_interval: float = Field(300.0, gt=0)
+    quiet_full_sync_after: float = Field(15.0, gt=0)
+    """After this long without a new order, a full stock sync settles any residual drift."""
+    push_tick: float = Field(0.5, gt=0)
+    worker_tick: float = Field(0.2, gt=0)
+    retry_base: float = Field(0.5, gt=0)
+    retry_cap: float = Field(60.0, gt=0)
+
+
+class EngineConfig(_Strict):
+    """Everything one engine process needs."""
+
+    db_path: str
+    shopify: ShopifyDestination
+    erp: ErpDestination
+    location_map: dict[str, int]
+    """ERP location id → Shopify location id. Several ERP locations may map to one channel id."""
+    sales_location_id: int | None = None
+    """Channel location that checkouts draw from (default: the first mapped one)."""
+    stock_buffer: int = Field(0, ge=0)
+    """Units held back per SKU and location: channel available = ERP ATS − buffer."""
+    webhook_address: str
+    """Where the platform should deliver webhooks to this engine."""
+    timing: Timing = Field(default_factory=Timing)
+    seed: int = 0
+    clock: dict[str, float] = Field(default_factory=dict)
+
+    @property
+    def channel_sales_location(self) -> int:
+        if self.sales_location_id is not None:
+            return self.sales_location_id
+        return next(iter(self.location_map.values()))

@@ -1,0 +1,197 @@
+"""Shopify REST Admin API connector: wire ↔ canonical, nothing about retries or scheduling.
+
+It does keep the bucket reading Shopify returns on every response
+(``X-Shopify-Shop-Api-Call-Limit``) so callers can pace themselves before they are throttled.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from simclock import Clock, parse_iso_utc
+from sync_engine.config import ShopifyDestination
+from sync_engine.connectors.http import classify, json_exact, send
+from sync_engine.errors import SyncError
+from sync_engine.metrics import Metrics
+from sync_engine.model import Order, OrderLine
+
+DESTINATION = "shopify"
+
+
+def order_from_wire(wire: dict[str, Any]) -> Order:
+    """A Shopify REST order resource (or ``orders/create`` body) as a canonical order."""
+    lines = tuple(
+        OrderLine(
+            sku=str(item.get("sku") or ""),
+            quantity=int(item["quantity"]),
+            unit_price=Decimal(str(item["price"])),
+            discount=sum(
+                (Decimal(str(a["amount"])) for a in item.get("discount_allocations", [])),
+                Decimal("0"),
+            ),
+            tax=sum((Decimal(str(t["price"])) for t in item.get("tax_lines", [])), Decimal("0")),
+        )
+        for item in wire["line_items"]
+    )
+    shipping = sum((Decimal(str(s["price"])) for s in wire.get("shipping_lines", [])), Decimal("0"))
+    return Order(
+        channel=DESTINATION,
+        order_id=str(wire["id"]),
+        number=str(wire.get("name") or wire["id"]),
+        created_ts=parse_iso_utc(str(wire["created_at"])),
+        email=wire.get("email"),
+        currency=str(wire.get("currency") or "USD"),
+        lines=lines,
+        discount_total=Decimal(str(wire.get("total_discounts", "0"))),
+        tax_total=Decimal(str(wire.get("total_tax", "0"))),
+        shipping=shipping,
+        total=Decimal(str(wire["total_price"])),
+    )
+
+
+def parse_order_body(body: bytes) -> Order:
+    """Parse a webhook body; raises ``ValueError`` with the reason when it is not an order."""
+    try:
+        wire = json.loads(body, parse_float=Decimal)
+        return order_from_wire(wire)
+    except (KeyError, TypeError, ArithmeticError, json.JSONDecodeError) as exc:
+        raise ValueError(f"not a Shopify order: {type(exc).__name__}: {exc}") from exc
+
+
+class ShopifyRest:
+    """Calls to one store's REST Admin API."""
+
+    def __init__(
+        self,
+        dest: ShopifyDestination,
+        *,
+        clock: Clock,
+        metrics: Metrics,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.dest = dest
+        self.clock = clock
+        self.metrics = metrics
+        self.client = httpx.AsyncClient(
+            base_url=f"{dest.base_url.rstrip('/')}/admin/api/{dest.api_version}/",
+            headers={"X-Shopify-Access-Token": dest.access_token},
+            transport=transport,
+            timeout=httpx.Timeout(30.0),
+            limits=httpx.Limits(max_connections=20),
+        )
+        self.bucket_used = 0
+        self.bucket_max = 40
+        self.bucket_seen_at = clock.now()
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: dict[str, Any] | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> httpx.Response:
+        """One call; a non-2xx becomes the matching error from the error tree."""
+        request = self.client.build_request(method, url, params=params, json=body)
+        response = await send(
+            self.client, request, destination=DESTINATION, clock=self.clock, metrics=self.metrics
+        )
+        limit = response.headers.get("X-Shopify-Shop-Api-Call-Limit")
+        if limit and "/" in limit:
+            used, _, cap = limit.partition("/")
+            self.bucket_used, self.bucket_max = int(used), int(cap)
+            self.bucket_seen_at = self.clock.now()
+            self.metrics.bucket_used.labels(DESTINATION).set(self.bucket_used)
+        if response.is_success:
+            return response
+        raise self._error(response)
+
+    @staticmethod
+    def _error(response: httpx.Response) -> SyncError:
+        return classify(response, f"shopify {response.status_code}: {response.text[:300]}")
+
+    async def pages(
+        self, url: str, key: str, params: dict[str, Any]
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        """Follow ``Link: rel="next"`` cursors; each page is yielded as it arrives."""
+        response = await self.request("GET", url, params=params)
+        while True:
+            yield list(json_exact(response)[key])
+            next_url = response.links.get("next", {}).get("url")
+            if not next_url:
+                return
+            response = await self.request("GET", next_url)
+
+    async def locations(self) -> list[dict[str, Any]]:
+        response = await self.request("GET", "locations.json")
+        return list(json_exact(response)["locations"])
+
+    async def variants_by_sku(self) -> dict[str, int]:
+        """SKU → inventory item id, for every variant in the store."""
+        result: dict[str, int] = {}
+        async for page in self.pages("products.json", "products", {"limit": self.dest.page_limit}):
+            for product in page:
+                for variant in product.get("variants", []):
+                    if variant.get("sku"):
+                        result[str(variant["sku"])] = int(variant["inventory_item_id"])
+        return result
+
+    async def inventory_levels(
+        self, item_ids: list[int], location_ids: list[int]
+    ) -> list[dict[str, Any]]:
+        levels: list[dict[str, Any]] = []
+        step = self.dest.ids_per_filter
+        for start in range(0, len(item_ids), step):
+            params = {
+                "inventory_item_ids": ",".join(str(i) for i in item_ids[start : start + step]),
+                "location_ids": ",".join(str(i) for i in location_ids),
+                "limit": self.dest.page_limit,
+            }
+            async for page in self.pages("inventory_levels.json", "inventory_levels", params):
+                levels.extend(page)
+        return levels
+
+    async def adjust(self, item_id: int, location_id: int, delta: int) -> int:
+        """Relative change, which commutes with the checkouts happening meanwhile."""
+        response = await self.request(
+            "POST",
+            "inventory_levels/adjust.json",
+            body={
+                "location_id": location_id,
+                "inventory_item_id": item_id,
+                "available_adjustment": delta,
+            },
+        )
+        return int(json_exact(response)["inventory_level"]["available"])
+
+    async def newest_order_id(self) -> int:
+        response = await self.request(
+            "GET", "orders.json", params={"status": "any", "limit": 1, "fields": "id"}
+        )
+        orders = json_exact(response)["orders"]
+        return int(orders[0]["id"]) if orders else 0
+
+    async def orders_since(self, since_id: int) -> AsyncIterator[list[Order]]:
+        params = {"status": "any", "since_id": since_id, "limit": self.dest.page_limit}
+        async for page in self.pages("orders.json", "orders", params):
+            yield [order_from_wire(o) for o in page]
+
+    async def ensure_webhook(self, topic: str, address: str) -> None:
+        """Subscribe once: an existing subscription with the same address is kept."""
+        response = await self.request("GET", "webhooks.json", params={"topic": topic})
+        for hook in json_exact(response).get("webhooks", []):
+            if hook.get("address") == address and hook.get("topic") == topic:
+                return
+        await self.request(
+            "POST",
+            "webhooks.json",
+            body={"webhook": {"topic": topic, "address": address, "format": "json"}},
+        )

@@ -1,0 +1,150 @@
+"""One engine: its store, connectors and flows, wired from an ``EngineConfig``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+import httpx
+
+from simclock import Clock
+from sync_engine.config import EngineConfig
+from sync_engine.connectors.netsuite_rest import NetSuiteRest
+from sync_engine.connectors.shopify_rest import ShopifyRest
+from sync_engine.errors import SyncError, Throttled
+from sync_engine.flows.inventory import InventorySync
+from sync_engine.flows.order_poller import OrderPoller
+from sync_engine.flows.orders import OrderSync
+from sync_engine.metrics import Metrics
+from sync_engine.random_source import derive
+from sync_engine.store import Store
+
+WEBHOOK_TOPICS = ("orders/create",)
+
+
+class Engine:
+    """Everything one engine process runs. Built eagerly; ``start`` launches the loops."""
+
+    def __init__(
+        self,
+        config: EngineConfig,
+        *,
+        clock: Clock,
+        shopify_transport: httpx.AsyncBaseTransport | None = None,
+        erp_transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.config = config
+        self.clock = clock
+        self.metrics = Metrics()
+        self.store = Store(config.db_path)
+        self.shopify = ShopifyRest(
+            config.shopify, clock=clock, metrics=self.metrics, transport=shopify_transport
+        )
+        self.erp = NetSuiteRest(
+            config.erp, clock=clock, metrics=self.metrics, transport=erp_transport
+        )
+        sales_location = config.channel_sales_location
+        erp_location = next(
+            (erp for erp, chan in config.location_map.items() if chan == sales_location), None
+        )
+        if erp_location is None:
+            raise ValueError(f"no ERP location maps to sales location {sales_location}")
+        self.orders = OrderSync(
+            store=self.store,
+            erp=self.erp,
+            clock=clock,
+            metrics=self.metrics,
+            timing=config.timing,
+            dest=config.erp,
+            erp_location_id=erp_location,
+            sales_location=sales_location,
+            rng=derive(config.seed, "engine.retry"),
+        )
+        self.inventory = InventorySync(
+            config=config, store=self.store, shopify=self.shopify, erp=self.erp, clock=clock
+        )
+        self.poller = OrderPoller(
+            config=config, store=self.store, shopify=self.shopify, clock=clock
+        )
+        self.webhooks_received = 0
+        self.webhooks_duplicate = 0
+        self.webhooks_rejected = 0
+        self.ready = False
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def prepare(self) -> None:
+        """Subscribe to webhooks and take a first full stock reading, retrying until it works."""
+        while True:
+            try:
+                for topic in WEBHOOK_TOPICS:
+                    await self.shopify.ensure_webhook(topic, self.config.webhook_address)
+                await self.inventory.full_sync()
+                await self.inventory.push_once()
+                self.ready = True
+                return
+            except Throttled as exc:
+                await self.clock.sleep(exc.retry_after or 1.0)
+            except SyncError:
+                await self.clock.sleep(self.config.timing.retry_base * 4)
+
+    async def start(self) -> None:
+        await self.prepare()
+        self._tasks = [
+            asyncio.create_task(self.orders.run(), name="orders"),
+            asyncio.create_task(self.inventory.run(), name="inventory"),
+            asyncio.create_task(self.poller.run(), name="order-poller"),
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.orders.stop()
+        await self.shopify.aclose()
+        await self.erp.aclose()
+        self.store.close()
+
+    def status(self) -> dict[str, Any]:
+        """Backlog and counters, read by the orchestrator while a run is on."""
+        counts = self.store.order_counts()
+        pushes = self.inventory.pending_pushes() if self.ready else []
+        for state, n in counts.items():
+            self.metrics.queue_depth.labels("orders", state).set(n)
+        self.metrics.queue_depth.labels("inventory", "pending").set(len(pushes))
+        idle = (
+            self.ready
+            and counts["pending"] == 0
+            and not self.orders.in_flight
+            and not pushes
+            and not self.inventory.quiet_sync_due()
+        )
+        return {
+            "now": self.clock.now(),
+            "ready": self.ready,
+            "idle": idle,
+            "orders": {**counts, "in_flight": len(self.orders.in_flight)},
+            "erp": {
+                "concurrency_limit": round(self.orders.governor.limit, 2),
+                "rejections": self.orders.governor.rejections,
+            },
+            "inventory": {
+                "pending_pushes": len(pushes),
+                "pushes": self.inventory.pushes,
+                "throttled": self.inventory.throttled,
+                "last_full_sync": self.inventory.last_full_sync,
+                "last_erp_poll": self.inventory.last_erp_poll,
+            },
+            "shopify": {
+                "bucket_used": self.shopify.bucket_used,
+                "bucket_max": self.shopify.bucket_max,
+            },
+            "webhooks": {
+                "received": self.webhooks_received,
+                "duplicate": self.webhooks_duplicate,
+                "rejected": self.webhooks_rejected,
+            },
+            "poller": {"recovered": self.poller.recovered},
+        }
