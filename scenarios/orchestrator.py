@@ -222,9 +222,7 @@ class Rehearsal:
             at = pending_kills.pop(0)
             engine = self.services["engine"]
             engine.kill()
-            self.options.echo(
-                f"  engine SIGKILLed at t={elapsed:.0f}s (asked {at:.0f}s); restarting"
-            )
+            self.options.echo(f"  engine SIGKILLed at t={elapsed:.0f}s; restarting")
             engine.restarts += 1
             engine.start()
             wait_ready(engine, "/health", self.clock, ready=lambda body: body.get("ready"))
@@ -239,7 +237,6 @@ class Rehearsal:
     # -- the run -----------------------------------------------------------------------------
 
     def run(self) -> RunResult:
-        wall_started = self.clock.origin_wall
         try:
             return self._run()
         finally:
@@ -247,10 +244,9 @@ class Rehearsal:
                 service.stop()
             self.http.close()
             shutil.rmtree(self.private, ignore_errors=True)
+            elapsed = self.clock.now() - self.clock.origin_sim
             self.options.echo(
-                f"  wall time {self.clock.now() - self.clock.origin_sim:.0f} sim s"
-                f" = {(self.clock.now() - self.clock.origin_sim) / self.clock.time_scale:.0f} s"
-                f" (started {wall_started:.0f})"
+                f"  {elapsed:.0f} simulated s in {elapsed / self.clock.time_scale:.0f} wall s"
             )
 
     def _run(self) -> RunResult:

@@ -14,6 +14,10 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
+HEAD = "name: x\nduration: 10\narrival_curve: "
+OK = HEAD + "[[0, 1], [5, 2]]\n"
+
+
 def test_library_scenario_loads() -> None:
     scenario = load("flash-sale")
     assert scenario.name == "flash-sale" and scenario.duration > 0
@@ -31,7 +35,7 @@ def test_library_scenario_loads() -> None:
             "point 1: time 0.0 is not after 0.0",
         ),
         (
-            "name: x\nduration: 10\narrival_curve: [[0, 1], [5, 2]]\ncolour: red\n",
+            OK + "colour: red\n",
             "colour: Extra inputs are not permitted",
         ),
         (
@@ -39,11 +43,11 @@ def test_library_scenario_loads() -> None:
             "duration: Input should be a valid number",
         ),
         (
-            "name: x\nduration: 10\narrival_curve: [[0, 1], [5, 2]]\ncatalogue: {skus: 3, hot: {count: 5}}\n",
+            OK + "catalogue: {skus: 3, hot: {count: 5}}\n",
             "hot.count (5) exceeds skus (3)",
         ),
         (
-            "name: x\nduration: 10\narrival_curve: [[0, 1], [5, 2]]\nplatforms: {magento: {}}\n",
+            OK + "platforms: {magento: {}}\n",
             "unknown platform(s) ['magento']",
         ),
         ("name: x\n  duration: [\n", ":2:11: YAML syntax error"),
