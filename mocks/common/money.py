@@ -15,7 +15,7 @@ class MoneyError(ValueError):
 
 def to_money(value: object, *, field: str = "amount") -> Decimal:
     """Parse a decimal string or int as money; floats are refused (they are already inexact)."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise MoneyError(f"{field}: money must be a decimal string, not {type(value).__name__}")
     if isinstance(value, Decimal):
         result = value
