@@ -67,6 +67,9 @@ class BackOfficeSpec:
     receipt_share: float = 0.5
     max_units: int = 5
     location_id: str = "1"
+    zipf_s: float = 0.0
+    """SKU bias of back-office movements: 0 spreads them evenly (other channels do not share
+    the flash sale's hot list); the checkout ``zipf_s`` makes them chase the same hot SKUs."""
 
 
 def zipf_weights(n: int, s: float) -> list[float]:
@@ -223,11 +226,12 @@ def build_plan(
     ]
     if back_office.rate > 0:
         movement_rng = random.Random(f"{seed}/movements")
+        movement_cum = cumulative_weights(zipf_weights(len(skus), back_office.zipf_s))
         plan.extend(
             PlannedRequest(
                 sim_t=t,
                 kind=RequestKind.STOCK_MOVEMENT,
-                body=draw_stock_movement(movement_rng, skus, cum, back_office),
+                body=draw_stock_movement(movement_rng, skus, movement_cum, back_office),
             )
             for t in arrival_times(((0.0, back_office.rate),), duration, f"{seed}/movement-times")
         )
@@ -316,3 +320,15 @@ class LoadConfig:
             basket=self.basket,
             back_office=self.back_office,
         )
+
+
+def without_sold_out(body: Mapping[str, Any], sold_out_sku: object) -> dict[str, Any] | None:
+    """What a shopper does when told one item sold out: drop it and check out the rest.
+
+    Returns the reduced basket, or None when nothing would be left (or the refusal named no
+    SKU of this basket, so retrying could not change the answer).
+    """
+    lines = [line for line in body.get("lines", []) if line.get("sku") != sold_out_sku]
+    if not lines or len(lines) == len(body.get("lines", [])):
+        return None
+    return {**body, "lines": lines}

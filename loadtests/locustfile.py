@@ -28,7 +28,13 @@ from gevent.pool import Group
 from locust import FastHttpUser, LoadTestShape, events, task
 
 from loadtests.arrivals import lag_summary, shape_tick
-from loadtests.baskets import LoadConfig, PlannedRequest, RequestKind, dispatcher_share
+from loadtests.baskets import (
+    LoadConfig,
+    PlannedRequest,
+    RequestKind,
+    dispatcher_share,
+    without_sold_out,
+)
 
 LOAD_ENV = "REHEARSAL_LOAD"
 """Environment variable naming the run's load config JSON."""
@@ -170,26 +176,43 @@ class Dispatcher(FastHttpUser):
             gevent.sleep(IDLE_S)
 
     def _fire(self, run: _Run, request: PlannedRequest, due: float) -> None:
-        """Send one request and classify its outcome."""
+        """Send one request and classify its outcome.
+
+        A shopper told that one item sold out drops it and checks out the rest, as real
+        shoppers do; each retry is a checkout attempt of its own.
+        """
         kind = request.kind
         run.lags.append(max(0.0, time.monotonic() - due))
         run.fired[kind] += 1
+        body: dict[str, Any] | None = dict(request.body)
         try:
-            with self.client.post(
-                run.url(kind), json=request.body, name=kind.value, catch_response=True
-            ) as response:
-                status = response.status_code
-                run.status_counts[kind.value][str(status)] += 1
-                if status == ACCEPTED[kind]:
-                    response.success()
-                elif status == 409:
-                    response.request_meta["name"] = f"{kind.value} ({REFUSED[kind]})"
-                    response.success()
-                else:
-                    text = (response.text or "")[:200]
-                    response.failure(f"{kind.value}: unexpected status {status}: {text}")
+            while body is not None:
+                body = self._send(run, kind, body)
         finally:
             run.in_flight -= 1
+
+    def _send(self, run: _Run, kind: RequestKind, body: dict[str, Any]) -> dict[str, Any] | None:
+        """One request; returns the basket to retry with, if the shopper would retry."""
+        retry = None
+        with self.client.post(
+            run.url(kind), json=body, name=kind.value, catch_response=True
+        ) as response:
+            status = response.status_code
+            run.status_counts[kind.value][str(status)] += 1
+            if status == ACCEPTED[kind]:
+                response.success()
+            elif status == 409:
+                response.request_meta["name"] = f"{kind.value} ({REFUSED[kind]})"
+                response.success()
+                if kind is RequestKind.CHECKOUT:
+                    try:
+                        retry = without_sold_out(body, (response.json() or {}).get("sku"))
+                    except ValueError:
+                        retry = None
+            else:
+                text = (response.text or "")[:200]
+                response.failure(f"{kind.value}: unexpected status {status}: {text}")
+        return retry
 
 
 class FlashSaleShape(LoadTestShape):

@@ -27,6 +27,7 @@ from scenarios.invariants import Findings, check
 from scenarios.processes import ProcessFailed, Service, free_port, python_module, wait_ready
 from scenarios.schema import Scenario
 from simclock import ScaledClock
+from sync_engine.config import Timing
 
 SAMPLE_EVERY_WALL = 1.0
 
@@ -294,7 +295,7 @@ class Rehearsal:
     def _drain(self, load_ended: float) -> float | None:
         """Wait for backlog 0, then for the engine to stay idle long enough to trust it."""
         sc = self.scenario
-        settle = 3 * float(sc.engine.timing.get("stock_poll_interval", 5.0))
+        settle = 3 * Timing(**sc.engine.timing).stock_poll_interval
         drained_at: float | None = None
         idle_since: float | None = None
         while self.clock.now() - load_ended < sc.drain_timeout:
@@ -318,6 +319,9 @@ class Rehearsal:
 
         shopify_state = self._get("shopify", "/_mock/state")
         erp_state = self._get("erp", "/_mock/state")
+        # The ground truth the verdict was computed from, for anyone who doubts it.
+        for name, state in (("shopify", shopify_state), ("erp", erp_state)):
+            (self.results / f"{name}_state.json").write_text(json.dumps(state, default=str))
         engine_status = self._get("engine", "/status")
         exceptions = self._get("engine", "/exceptions")["exceptions"]
         surfaced = {str(e["record_key"]).removeprefix("shopify-") for e in exceptions}

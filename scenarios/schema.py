@@ -59,6 +59,8 @@ class BackOffice(_Strict):
     """Movements per simulated second."""
     receipt_share: float = Field(0.5, ge=0, le=1)
     max_units: int = Field(5, ge=1)
+    zipf_s: float = Field(0.0, ge=0)
+    """SKU bias: 0 = even across the catalogue; the catalogue's zipf_s = chase the hot SKUs."""
 
 
 class EngineSettings(_Strict):

@@ -40,7 +40,7 @@ class ErpDestination(_Strict):
 class Timing(_Strict):
     """Loop periods and back-off, all in simulated seconds."""
 
-    stock_poll_interval: float = Field(5.0, gt=0)
+    stock_poll_interval: float = Field(2.0, gt=0)
     stock_poll_overlap: float = Field(2.0, ge=0)
     order_poll_interval: float = Field(30.0, gt=0)
     full_sync_interval: float = Field(300.0, gt=0)
@@ -64,6 +64,8 @@ class EngineConfig(_Strict):
     """Channel location that checkouts draw from (default: the first mapped one)."""
     stock_buffer: int = Field(0, ge=0)
     """Units held back per SKU and location: channel available = ERP ATS − buffer."""
+    scarce_stock_below: int = Field(50, ge=0)
+    """Orders touching a SKU with less back-office stock than this jump the order queue."""
     webhook_address: str
     """Where the platform should deliver webhooks to this engine."""
     timing: Timing = Field(default_factory=Timing)

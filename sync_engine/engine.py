@@ -58,8 +58,8 @@ class Engine:
             timing=config.timing,
             dest=config.erp,
             erp_location_id=erp_location,
-            sales_location=sales_location,
             rng=derive(config.seed, "engine.retry"),
+            scarce_below=config.scarce_stock_below,
         )
         self.inventory = InventorySync(
             config=config, store=self.store, shopify=self.shopify, erp=self.erp, clock=clock

@@ -46,13 +46,14 @@ CREATE TABLE IF NOT EXISTS order_lines (
     quantity INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS order_lines_order ON order_lines (channel, order_id);
+CREATE INDEX IF NOT EXISTS order_lines_sku ON order_lines (sku);
 CREATE TABLE IF NOT EXISTS stock (
     sku         TEXT NOT NULL,
     location    INTEGER NOT NULL,   -- channel location id
     channel_est INTEGER,            -- our account of the channel's available
     read_marker INTEGER NOT NULL DEFAULT 0,  -- orders up to this id are in channel_est
     erp_ats     INTEGER,            -- back-office available-to-sell, all mapped locations
-    dirty_at    REAL NOT NULL DEFAULT 0,     -- last local change to erp_ats
+    erp_read_at REAL,               -- when the read that gave erp_ats started
     PRIMARY KEY (sku, location)
 );
 CREATE TABLE IF NOT EXISTS exceptions (
@@ -181,12 +182,22 @@ class Store:
 
     # -- order queue -------------------------------------------------------------------------
 
-    def due_orders(self, now: float, limit: int, exclude: set[str]) -> list[DueOrder]:
-        """Pending orders whose next attempt is due, oldest first."""
+    def due_orders(
+        self, now: float, limit: int, exclude: set[str], *, scarce_below: int = 0
+    ) -> list[DueOrder]:
+        """Pending orders whose next attempt is due.
+
+        Orders holding a SKU whose back-office stock is below ``scarce_below`` go first: while
+        they wait, other channels can sell the same units in the back office, which is how a
+        backlog turns into oversold stock. Within each group, oldest first.
+        """
         rows = self._db.execute(
-            "SELECT order_id, payload, attempts FROM orders WHERE state = 'pending' "
-            "AND next_attempt_at <= ? ORDER BY next_attempt_at, order_num LIMIT ?",
-            (now, limit + len(exclude)),
+            "SELECT o.order_id, o.payload, o.attempts FROM orders o "
+            "WHERE o.state = 'pending' AND o.next_attempt_at <= ? "
+            "ORDER BY EXISTS (SELECT 1 FROM order_lines l JOIN stock s ON s.sku = l.sku "
+            "  WHERE l.channel = o.channel AND l.order_id = o.order_id AND s.erp_ats < ?) DESC, "
+            "o.next_attempt_at, o.order_num LIMIT ?",
+            (now, scarce_below, limit + len(exclude)),
         ).fetchall()
         due = [
             DueOrder(order=Order.from_json(json.loads(payload)), attempts=attempts)
@@ -195,20 +206,14 @@ class Store:
         ]
         return due[:limit]
 
-    def mark_synced(self, order: Order, *, now: float, sales_location: int) -> None:
-        """The back office has the order; its units now count against back-office stock."""
+    def mark_synced(self, order: Order, *, now: float) -> None:
+        """The back office has the order (and has allocated its units)."""
         with self._tx() as db:
             db.execute(
                 "UPDATE orders SET state = 'synced', synced_at = ?, last_error = NULL "
                 "WHERE channel = ? AND order_id = ? AND state != 'synced'",
                 (now, order.channel, order.order_id),
             )
-            for line in order.lines:
-                db.execute(
-                    "UPDATE stock SET erp_ats = MAX(0, erp_ats - ?), dirty_at = ? "
-                    "WHERE sku = ? AND location = ? AND erp_ats IS NOT NULL",
-                    (line.quantity, now, line.sku, sales_location),
-                )
 
     def mark_retry(self, order: Order, *, next_attempt_at: float, error: str) -> None:
         with self._tx() as db:
@@ -269,19 +274,28 @@ class Store:
 
     # -- stock ledger ------------------------------------------------------------------------
 
-    def unsynced_quantities(self, sales_location: int) -> dict[str, int]:
-        """Units sold on the channel that the back office has not allocated yet, per SKU."""
+    def held_quantities(self, sales_location: int) -> dict[str, int]:
+        """Units sold on the channel that our last back-office reading may not include, per SKU.
+
+        An order counts until a back-office read that *started after* we saw it synced: a read
+        racing with the order's allocation may or may not include it, so we assume not. That
+        can count a unit twice for a moment (showing less than we could), never zero times
+        (which would show stock the back office no longer has).
+        """
         rows = self._db.execute(
             "SELECT l.sku, SUM(l.quantity) FROM order_lines l JOIN orders o "
             "ON o.channel = l.channel AND o.order_id = l.order_id "
-            "WHERE o.state != 'synced' GROUP BY l.sku"
+            "LEFT JOIN stock s ON s.sku = l.sku AND s.location = ? "
+            "WHERE o.state != 'synced' OR s.erp_read_at IS NULL OR o.synced_at >= s.erp_read_at "
+            "GROUP BY l.sku",
+            (sales_location,),
         ).fetchall()
         return {sku: int(q) for sku, q in rows}
 
     def set_erp_levels(self, levels: dict[tuple[str, int], int], *, read_started: float) -> int:
-        """Store back-office ATS read at ``read_started``; keys we changed since keep ours.
+        """Store back-office ATS from a read that started at ``read_started``.
 
-        Returns how many keys were updated.
+        Returns how many keys were updated (an older read never replaces a newer one).
         """
         updated = 0
         with self._tx() as db:
@@ -290,9 +304,9 @@ class Store:
                     "INSERT OR IGNORE INTO stock (sku, location) VALUES (?, ?)", (sku, location)
                 )
                 cur = db.execute(
-                    "UPDATE stock SET erp_ats = ? WHERE sku = ? AND location = ? "
-                    "AND (erp_ats IS NULL OR dirty_at < ?)",
-                    (ats, sku, location, read_started),
+                    "UPDATE stock SET erp_ats = ?, erp_read_at = ? WHERE sku = ? AND location = ? "
+                    "AND (erp_read_at IS NULL OR erp_read_at <= ?)",
+                    (ats, read_started, sku, location, read_started),
                 )
                 updated += cur.rowcount
         return updated

@@ -122,12 +122,12 @@ class InventorySync:
     def pending_pushes(self) -> list[Push]:
         """Adjustments needed now; those that take stock away (oversell risk) come first."""
         sales_location = self.config.channel_sales_location
-        unsynced = self.store.unsynced_quantities(sales_location)
+        held_by_sku = self.store.held_quantities(sales_location)
         pushes = []
         for row in self.store.stock_rows():
             if row.channel_est is None or row.erp_ats is None or row.sku not in self.item_ids:
                 continue
-            held = unsynced.get(row.sku, 0) if row.location == sales_location else 0
+            held = held_by_sku.get(row.sku, 0) if row.location == sales_location else 0
             target = max(0, row.erp_ats - self.config.stock_buffer - held)
             if target != row.channel_est:
                 pushes.append(
@@ -142,24 +142,32 @@ class InventorySync:
         return pushes
 
     async def push_once(self) -> int:
-        """Send the pending adjustments; stops at the first throttle. Returns pushes made."""
+        """Send pending adjustments, most urgent first, each computed fresh just before it goes:
+        a delta worked out before a throttled wait may no longer be right. Stops at the first
+        throttle. Returns pushes made."""
         done = 0
-        for push in self.pending_pushes():
+        while True:
             async with self.channel_lock:
+                pending = self.pending_pushes()
+                if not pending:
+                    return done
+                push = pending[0]
                 try:
                     await self.shopify.adjust(self.item_ids[push.sku], push.location, push.delta)
                 except Throttled as exc:
                     self.throttled += 1
-                    await self.clock.sleep(exc.retry_after if exc.retry_after is not None else 1.0)
-                    return done
+                    wait = exc.retry_after if exc.retry_after is not None else 1.0
                 except OutcomeUnknown:
                     # We cannot tell whether it landed: re-read rather than risk a double push.
                     self.full_sync_needed = True
                     return done
-                self.store.apply_push(push.sku, push.location, push.delta)
-            done += 1
-            self.pushes += 1
-        return done
+                else:
+                    self.store.apply_push(push.sku, push.location, push.delta)
+                    done += 1
+                    self.pushes += 1
+                    continue
+            await self.clock.sleep(wait)
+            return done
 
     # -- loops -------------------------------------------------------------------------------
 

@@ -43,8 +43,10 @@ class ConcurrencyGovernor:
     def allowed(self) -> int:
         return max(1, int(self.limit))
 
-    def on_success(self) -> None:
-        self.limit = min(self.ceiling, self.limit + 1.0 / self.limit)
+    def on_success(self, in_flight: int) -> None:
+        """Grow only while the limit is in use: idle headroom proves nothing about capacity."""
+        if in_flight + 1 >= self.allowed:
+            self.limit = min(self.ceiling, self.limit + 1.0 / self.limit)
 
     def on_rejected(self, cut_spacing: float) -> None:
         """Cut once per burst: the requests already in flight were sent at the old limit."""
@@ -68,16 +70,16 @@ class OrderSync:
         timing: Timing,
         dest: ErpDestination,
         erp_location_id: str,
-        sales_location: int,
         rng: random.Random,
+        scarce_below: int = 0,
     ) -> None:
         self.store = store
+        self.scarce_below = scarce_below
         self.erp = erp
         self.clock = clock
         self.metrics = metrics
         self.timing = timing
         self.erp_location_id = erp_location_id
-        self.sales_location = sales_location
         self.rng = rng
         self.governor = ConcurrencyGovernor(dest, clock)
         self.in_flight: dict[str, asyncio.Task[None]] = {}
@@ -88,7 +90,9 @@ class OrderSync:
         capacity = self.governor.allowed - len(self.in_flight)
         if capacity <= 0:
             return 0
-        due = self.store.due_orders(self.clock.now(), capacity, set(self.in_flight))
+        due = self.store.due_orders(
+            self.clock.now(), capacity, set(self.in_flight), scarce_below=self.scarce_below
+        )
         for item in due:
             key = item.order.order_id
             self.in_flight[key] = asyncio.create_task(self._sync_one(item))
@@ -126,8 +130,8 @@ class OrderSync:
             self._failed(due, error)
         else:
             self.last_latency = max(0.01, self.clock.now() - started)
-            self.governor.on_success()
-            self.store.mark_synced(order, now=self.clock.now(), sales_location=self.sales_location)
+            self.governor.on_success(len(self.in_flight) - 1)
+            self.store.mark_synced(order, now=self.clock.now())
             self.metrics.synced.labels("orders").inc()
         finally:
             self.in_flight.pop(order.order_id, None)

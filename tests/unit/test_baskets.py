@@ -207,3 +207,12 @@ def test_back_office_block_may_be_absent() -> None:
     raw = {k: v for k, v in CONFIG.items() if k not in {"back_office", "erp_url"}}
     plan = LoadConfig.from_mapping(raw).plan()
     assert {r.kind for r in plan} == {RequestKind.CHECKOUT}
+
+
+def test_shopper_drops_the_sold_out_item_and_keeps_the_rest() -> None:
+    from loadtests.baskets import without_sold_out
+
+    body = {"lines": [{"sku": "A", "quantity": 1}, {"sku": "B", "quantity": 2}], "email": "x"}
+    assert without_sold_out(body, "A") == {"lines": [{"sku": "B", "quantity": 2}], "email": "x"}
+    assert without_sold_out({"lines": [{"sku": "A", "quantity": 1}]}, "A") is None
+    assert without_sold_out(body, "Z") is None  # refusal names no line: retrying changes nothing

@@ -72,20 +72,23 @@ def test_ledger_subtracts_only_orders_newer_than_the_last_channel_read(tmp_path:
     assert row.channel_est == 8
 
 
-def test_synced_order_moves_units_from_unsynced_to_erp_allocation(tmp_path: Path) -> None:
+def test_an_order_is_held_until_a_back_office_read_that_started_after_its_sync(
+    tmp_path: Path,
+) -> None:
     store = Store(tmp_path / "s.db")
     store.set_erp_levels({("A", LOC): 20}, read_started=0.0)
     store.ingest_orders([order(1, qty=3)], now=1.0, sales_location=LOC)
-    assert store.unsynced_quantities(LOC) == {"A": 3}
-    store.mark_synced(order(1, qty=3), now=2.0, sales_location=LOC)
-    assert store.unsynced_quantities(LOC) == {}
-    (row,) = store.stock_rows()
-    assert row.erp_ats == 17
-    # A read that started before our local change must not overwrite it.
-    store.set_erp_levels({("A", LOC): 20}, read_started=1.5)
+    assert store.held_quantities(LOC) == {"A": 3}
+    store.mark_synced(order(1, qty=3), now=2.0)
+    # A read that started before we saw the sync may not include the allocation: still held.
+    store.set_erp_levels({("A", LOC): 17}, read_started=1.5)
+    assert store.held_quantities(LOC) == {"A": 3}
+    # A read that started afterwards certainly includes it.
+    store.set_erp_levels({("A", LOC): 17}, read_started=2.5)
+    assert store.held_quantities(LOC) == {}
+    # An older read arriving late never replaces a newer one.
+    assert store.set_erp_levels({("A", LOC): 20}, read_started=2.0) == 0
     assert store.stock_rows()[0].erp_ats == 17
-    store.set_erp_levels({("A", LOC): 16}, read_started=2.5)
-    assert store.stock_rows()[0].erp_ats == 16
 
 
 def test_state_survives_reopen(tmp_path: Path) -> None:
@@ -110,3 +113,17 @@ def test_exceptions_group_by_fingerprint(tmp_path: Path) -> None:
     (exc,) = store.exceptions()
     assert exc["count"] == 2 and exc["state"] == "new"
     assert store.order_counts()["exception"] == 2
+
+
+def test_orders_for_scarce_stock_jump_the_queue(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.db")
+    store.set_erp_levels({("COLD", LOC): 500, ("HOT", LOC): 3}, read_started=0.0)
+    store.ingest_orders(
+        [order(1, sku="COLD"), order(2, sku="COLD"), order(3, sku="HOT")],
+        now=1.0,
+        sales_location=LOC,
+    )
+    fifo = [d.order.order_id for d in store.due_orders(5.0, 3, set())]
+    assert fifo == ["1", "2", "3"]
+    ranked = [d.order.order_id for d in store.due_orders(5.0, 3, set(), scarce_below=10)]
+    assert ranked == ["3", "1", "2"]
