@@ -289,31 +289,30 @@ class Rehearsal:
             )
         load_ended = self.clock.now()
         echo("  load finished; draining")
-        drained_at = self._drain(load_ended)
-        return self._finish(location_map, load_ended, drained_at)
+        settled_at = self._drain(load_ended)
+        return self._finish(location_map, load_ended, settled_at)
 
     def _drain(self, load_ended: float) -> float | None:
-        """Wait for backlog 0, then for the engine to stay idle long enough to trust it."""
+        """Wait until the back office holds every accepted order and the engine stays idle
+        long enough to trust it (three stock polls). Returns when that state began, or None
+        if it never came within ``drain_timeout``."""
         sc = self.scenario
         settle = 3 * Timing(**sc.engine.timing).stock_poll_interval
-        drained_at: float | None = None
-        idle_since: float | None = None
+        settled_since: float | None = None
         while self.clock.now() - load_ended < sc.drain_timeout:
             row = self._sample(self._load_started)
             now = self.clock.now()
-            if row["backlog"] <= 0 and drained_at is None:
-                drained_at = now
             if row["backlog"] <= 0 and row["engine_idle"]:
-                idle_since = idle_since or now
-                if now - idle_since >= settle:
-                    return drained_at
+                settled_since = settled_since or now
+                if now - settled_since >= settle:
+                    return settled_since
             else:
-                idle_since = None
+                settled_since = None
             self.clock.sleep_blocking(SAMPLE_EVERY_WALL * sc.time_scale)
-        return drained_at if idle_since is not None else None
+        return None
 
     def _finish(
-        self, location_map: dict[str, int], load_ended: float, drained_at: float | None
+        self, location_map: dict[str, int], load_ended: float, settled_at: float | None
     ) -> RunResult:
         from scenarios.report import build_summary, write_outputs
 
@@ -343,8 +342,8 @@ class Rehearsal:
             load_report=self._read_json(self.results / "load_report.json"),
             locust_rows=self._locust_rows(),
             kills=self.kills,
-            drain_seconds=None if drained_at is None else max(0.0, drained_at - load_ended),
-            converged=drained_at is not None,
+            settled_after_load=None if settled_at is None else max(0.0, settled_at - load_ended),
+            converged=settled_at is not None,
         )
         write_outputs(self.results, summary, self.samples)
         return RunResult(

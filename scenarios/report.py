@@ -29,7 +29,7 @@ def _verdict(
         reasons.append(f"oversold_units = {f.oversold_units} > {slo.max_oversold_units}")
     if f.stock_drift_units > slo.max_stock_drift_units:
         reasons.append(f"stock_drift_units = {f.stock_drift_units} > {slo.max_stock_drift_units}")
-    if not converged:
+    if not converged or drain_seconds is None:
         reasons.append(f"did not drain and settle within drain_timeout={scenario.drain_timeout:g}s")
     p99 = f.latency.p99
     if slo.latency_p99_seconds is not None and p99 is not None and p99 > slo.latency_p99_seconds:
@@ -41,6 +41,21 @@ def _verdict(
     ):
         reasons.append(f"drain = {drain_seconds:.1f}s > {slo.max_drain_seconds:g}s")
     return reasons
+
+
+def drain_after_peak(samples: list[dict[str, Any]]) -> tuple[dict[str, Any], float | None]:
+    """The backlog's peak sample, and simulated seconds from it until the backlog is empty.
+
+    None when the backlog never emptied after its peak.
+    """
+    if not samples:
+        return {"backlog": 0, "t": 0.0}, None
+    peak_index = max(range(len(samples)), key=lambda i: samples[i]["backlog"])
+    peak = samples[peak_index]
+    for row in samples[peak_index:]:
+        if row["backlog"] <= 0:
+            return peak, round(float(row["t"]) - float(peak["t"]), 2)
+    return peak, None
 
 
 def _locust_counts(rows: list[dict[str, str]]) -> dict[str, int]:
@@ -64,11 +79,11 @@ def build_summary(
     load_report: dict[str, Any],
     locust_rows: list[dict[str, str]],
     kills: list[dict[str, float]],
-    drain_seconds: float | None,
+    settled_after_load: float | None,
     converged: bool,
 ) -> dict[str, Any]:
+    peak, drain_seconds = drain_after_peak(samples)
     reasons = _verdict(scenario, findings, drain_seconds, converged)
-    peak = max(samples, key=lambda r: r["backlog"], default={"backlog": 0, "t": 0})
     requests = _locust_counts(locust_rows)
     checkouts = shopify_stats.get("checkouts", {})
     latency = findings.latency
@@ -100,6 +115,7 @@ def build_summary(
         },
         "backlog": {"peak": peak["backlog"], "peak_at_seconds": peak["t"]},
         "drain_seconds": drain_seconds,
+        "settled_after_load_seconds": settled_after_load,
         "converged": converged,
         "platforms": {
             "shopify": {
@@ -195,7 +211,7 @@ def table(summary: dict[str, Any]) -> str:
             "backlog peak (at sim s)",
             f"{summary['backlog']['peak']} (at {_fmt(summary['backlog']['peak_at_seconds'])})",
         ),
-        ("drain (sim s)", _fmt(summary["drain_seconds"])),
+        ("drain from peak to empty (sim s)", _fmt(summary["drain_seconds"])),
         ("shopify calls / 429s", f"{shop['calls']} / {shop['throttled_429']}"),
         (
             "erp calls / concurrency rejections / max in flight",

@@ -1,0 +1,65 @@
+"""End to end: real processes (mocks, engine, Locust as a subprocess) on loopback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+SCENARIO = "flash-sale-smoke"
+
+
+def rehearse(tmp_path: Path, *extra: str) -> tuple[int, dict[str, Any], str]:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scenarios.cli",
+            "run",
+            SCENARIO,
+            "--results",
+            str(tmp_path),
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    (summary_path,) = tmp_path.glob("*/summary.json")
+    return proc.returncode, json.loads(summary_path.read_text()), proc.stdout + proc.stderr
+
+
+def test_flash_sale_converges_while_both_limits_bite(tmp_path: Path) -> None:
+    code, summary, output = rehearse(tmp_path)
+    assert summary["orders"]["accepted"] > 300, output
+    assert summary["lost"] == 0 and summary["duplicated"] == 0, summary["examples"]
+    assert summary["amount_drift"] == 0 and summary["unsurfaced_failures"] == 0
+    # The limits really bit: the engine was throttled by Shopify and rejected by the ERP ...
+    assert summary["platforms"]["shopify"]["throttled_429"] > 0
+    assert summary["platforms"]["erp"]["concurrency_rejections"] > 0
+    assert summary["backlog"]["peak"] > 20
+    # ... and still converged, with nothing oversold and no stock drift.
+    assert summary["oversold_units"] == 0 and summary["stock_drift"]["units"] == 0
+    assert summary["verdict"] == "pass" and code == 0, output
+    results = next(tmp_path.iterdir())
+    for name in ("timeseries.csv", "timeseries.png", "shopify_state.json", "erp_state.json"):
+        assert (results / name).stat().st_size > 0
+    # Tokens and webhook secrets live in a private temp dir, never under results/.
+    text = "".join(p.read_text(errors="replace") for p in results.iterdir() if p.suffix != ".png")
+    assert "shpat_" not in text and "access_token" not in text and "webhook_secret" not in text
+
+
+def test_engine_sigkilled_twice_mid_sale_loses_and_duplicates_nothing(tmp_path: Path) -> None:
+    code, summary, output = rehearse(tmp_path, "--kill-engine-at", "30", "--kill-engine-at", "60")
+    assert len(summary["engine_kills"]) == 2, output
+    assert summary["orders"]["accepted"] > 300
+    assert summary["lost"] == 0, summary["examples"]["lost"]
+    assert summary["duplicated"] == 0, summary["examples"]["duplicated"]
+    assert summary["amount_drift"] == 0
+    assert summary["converged"], output
