@@ -56,7 +56,7 @@ def test_flash_sale_converges_while_both_limits_bite(tmp_path: Path) -> None:
 
 
 def test_engine_sigkilled_twice_mid_sale_loses_and_duplicates_nothing(tmp_path: Path) -> None:
-    code, summary, output = rehearse(tmp_path, "--kill-engine-at", "30", "--kill-engine-at", "60")
+    _, summary, output = rehearse(tmp_path, "--kill-engine-at", "30", "--kill-engine-at", "60")
     assert len(summary["engine_kills"]) == 2, output
     assert summary["orders"]["accepted"] > 300
     assert summary["lost"] == 0, summary["examples"]["lost"]
