@@ -59,7 +59,7 @@ def parse_order_body(body: bytes) -> Order:
     try:
         wire = json.loads(body, parse_float=Decimal)
         return order_from_wire(wire)
-    except (KeyError, TypeError, ArithmeticError, json.JSONDecodeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as exc:
         raise ValueError(f"not a Shopify order: {type(exc).__name__}: {exc}") from exc
 
 
