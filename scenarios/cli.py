@@ -48,6 +48,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_PASS
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    """Treat SIGTERM like Ctrl-C, so the mocks are stopped either way."""
+    raise KeyboardInterrupt
+
+
 def cmd_mocks(args: argparse.Namespace) -> int:
     """Start mocks alone, seeded with a scenario's catalogue, until interrupted."""
     scenario = load(args.scenario)
@@ -122,7 +127,7 @@ def cmd_mocks(args: argparse.Namespace) -> int:
         args.out.chmod(0o600)
         print(f"mocks running: {', '.join(f'{p} {s.url}' for p, s in services.items())}")
         print(f"base URLs and credentials written to {args.out}; Ctrl-C to stop")
-        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+        signal.signal(signal.SIGTERM, _interrupt)
         try:
             while all(s.alive() for s in services.values()):
                 clock.sleep_blocking(clock.time_scale)

@@ -71,6 +71,7 @@ class Rehearsal:
         self.services: dict[str, Service] = {}
         self.samples: list[dict[str, Any]] = []
         self.kills: list[dict[str, float]] = []
+        self._load_started = 0.0
         self.http = httpx.Client(timeout=30.0)
 
     # -- processes ---------------------------------------------------------------------------

@@ -85,7 +85,8 @@ def wait_ready(
     ready: Any = None,
 ) -> dict[str, Any]:
     """Poll ``service.url + path`` until it answers 200 (and ``ready(json)`` holds)."""
-    assert service.url is not None
+    if service.url is None:
+        raise ValueError(f"{service.name} has no URL to poll")
     waited = 0.0
     step = 0.1
     while waited < timeout_wall:

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from simclock import Clock
+from simclock.rng import derive
 from sync_engine.config import EngineConfig
 from sync_engine.connectors.netsuite_rest import NetSuiteRest
 from sync_engine.connectors.shopify_rest import ShopifyRest
@@ -17,7 +18,6 @@ from sync_engine.flows.inventory import InventorySync
 from sync_engine.flows.order_poller import OrderPoller
 from sync_engine.flows.orders import OrderSync
 from sync_engine.metrics import Metrics
-from sync_engine.random_source import derive
 from sync_engine.store import Store
 
 WEBHOOK_TOPICS = ("orders/create",)

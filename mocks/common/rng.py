@@ -1,16 +1,7 @@
-"""Seeded randomness: one independent, reproducible stream per named purpose."""
+"""Seeded randomness for the mocks: the shared ``simclock.rng`` streams."""
 
 from __future__ import annotations
 
-import hashlib
-import random
+from simclock.rng import derive
 
-
-def derive(seed: int, name: str) -> random.Random:
-    """A ``random.Random`` for ``name`` under ``seed``.
-
-    Streams are independent: adding draws to one purpose (say webhook drops) does not shift
-    another (say ERP latency), so a scenario stays reproducible as the code grows.
-    """
-    digest = hashlib.sha256(f"{seed}:{name}".encode()).digest()
-    return random.Random(int.from_bytes(digest[:8], "big"))
+__all__ = ["derive"]
