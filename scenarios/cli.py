@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import secrets
+import shutil
 import signal
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -66,12 +68,14 @@ def cmd_mocks(args: argparse.Namespace) -> int:
         },
         "erp": {"access_token": secrets.token_hex(24)},
     }
-    config_dir = args.out.resolve().parent
+    # Process configs hold the credentials: a private temp dir, removed on exit.
+    config_dir = Path(tempfile.mkdtemp(prefix="rehearsal-mocks-"))
+    log_dir = args.out.resolve().parent
     products = catalogue.products(scenario)
     try:
         for platform in platforms:
             port = free_port()
-            config = config_dir / f".rehearsal-{platform}-config.json"
+            config = config_dir / f"{platform}.json"
             config.write_text(
                 json.dumps(
                     {
@@ -82,7 +86,6 @@ def cmd_mocks(args: argparse.Namespace) -> int:
                     }
                 )
             )
-            config.chmod(0o600)
             service = Service(
                 name=f"{platform} mock",
                 argv=python_module(
@@ -94,7 +97,7 @@ def cmd_mocks(args: argparse.Namespace) -> int:
                     "--config",
                     str(config),
                 ),
-                log_path=config_dir / f".rehearsal-{platform}.log",
+                log_path=log_dir / f".rehearsal-{platform}.log",
                 url=f"http://127.0.0.1:{port}",
             )
             service.start()
@@ -137,6 +140,7 @@ def cmd_mocks(args: argparse.Namespace) -> int:
     finally:
         for service in services.values():
             service.stop()
+        shutil.rmtree(config_dir, ignore_errors=True)
 
 
 def parser() -> argparse.ArgumentParser:
