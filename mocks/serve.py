@@ -10,14 +10,20 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
-from simclock import ScaledClock
+from simclock import Clock, ScaledClock, VirtualClock
 
-PLATFORMS = ("shopify", "erp")
+PLATFORMS = ("shopify", "shopline", "erp")
 
 
 def build_app(platform: str, config: dict[str, Any]) -> FastAPI:
     """Build a platform's app from a process config (see docs/contracts.md)."""
-    clock = ScaledClock(**config.get("clock", {}))
+    clock_config = dict(config.get("clock", {}))
+    clock: Clock
+    if clock_config.pop("virtual", False):
+        # Time moves only through POST /_mock/clock: contract tests run unchanged live.
+        clock = VirtualClock(autojump=False, **clock_config)
+    else:
+        clock = ScaledClock(**clock_config)
     settings = config.get("settings", {})
     credentials = config.get("credentials", {})
     seed = int(config.get("seed", 0))
@@ -25,6 +31,10 @@ def build_app(platform: str, config: dict[str, Any]) -> FastAPI:
         from mocks.shopify.api import create_app as create_shopify
 
         return create_shopify(settings=settings, clock=clock, credentials=credentials, seed=seed)
+    if platform == "shopline":
+        from mocks.shopline.api import create_app as create_shopline
+
+        return create_shopline(settings=settings, clock=clock, credentials=credentials, seed=seed)
     if platform == "erp":
         from mocks.erp.api import create_app as create_erp
 

@@ -7,6 +7,8 @@ only ever asks ``now()`` and ``await sleep()``; what a second *is* belongs to th
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import time
 from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
@@ -80,17 +82,22 @@ class ScaledClock:
 
 
 class VirtualClock:
-    """Time that moves only when told to, for tests.
+    """Time that moves only when told to, for tests and controllable servers.
 
-    ``sleep`` jumps the clock forward to the sleeper's deadline (an "autojump" clock): code that
-    waits for a latency or a back-off runs instantly, and the simulated time it spent is still
-    accounted for. ``advance`` moves time explicitly, e.g. to let a leaky bucket drain.
+    With ``autojump`` (the default), ``sleep`` jumps the clock forward to the sleeper's
+    deadline: code that waits for a latency or a back-off runs instantly, and the simulated time
+    it spent is still accounted for. Without it, sleepers wait until ``advance`` carries the
+    clock past their deadline, so time moves *only* when a test says so, as a mock server
+    controlled through ``POST /_mock/clock`` needs.
     """
 
-    def __init__(self, start: float = 1_764_000_000.0) -> None:
+    def __init__(self, start: float = 1_764_000_000.0, *, autojump: bool = True) -> None:
         self._now = float(start)
+        self.autojump = autojump
         self.slept: float = 0.0
         """Total simulated seconds spent in ``sleep`` (lets tests see back-off happened)."""
+        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
 
     @property
     def time_scale(self) -> float:
@@ -100,15 +107,25 @@ class VirtualClock:
         return self._now
 
     def advance(self, seconds: float) -> None:
+        """Move time forward, waking every sleeper whose deadline has come."""
         if seconds < 0:
             raise ValueError("time does not run backwards")
         self._now += seconds
+        while self._sleepers and self._sleepers[0][0] <= self._now:
+            _, _, waiter = heapq.heappop(self._sleepers)
+            if not waiter.done():
+                waiter.set_result(None)
 
     async def sleep(self, seconds: float) -> None:
         seconds = max(0.0, seconds)
-        self._now += seconds
         self.slept += seconds
-        await asyncio.sleep(0)
+        if self.autojump or seconds == 0:
+            self._now += seconds
+            await asyncio.sleep(0)
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._sleepers, (self._now + seconds, next(self._order), waiter))
+        await waiter
 
 
 def iso_utc(ts: float, *, millis: bool = True) -> str:

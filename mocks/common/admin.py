@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from mocks.common.money import loads_exact
+from simclock import VirtualClock
 
 
 class Controllable(Protocol):
@@ -57,6 +58,39 @@ def admin_router(get_model: Any) -> APIRouter:
     async def state(request: Request) -> dict[str, Any]:
         result: dict[str, Any] = get_model(request).state()
         return result
+
+    @router.get("/clock")
+    async def clock_now(request: Request) -> dict[str, Any]:
+        clock = get_model(request).clock
+        return {
+            "now": clock.now(),
+            "time_scale": clock.time_scale,
+            "virtual": isinstance(clock, VirtualClock),
+        }
+
+    @router.post("/clock")
+    async def clock_advance(request: Request) -> JSONResponse:
+        """Move a virtual clock forward: time control in server mode, which moto lacks."""
+        clock = get_model(request).clock
+        if not isinstance(clock, VirtualClock):
+            return JSONResponse(
+                {
+                    "error": "this mock runs on real time; start it with a virtual clock "
+                    '(config "clock": {"virtual": true}) to control time'
+                },
+                status_code=409,
+            )
+        try:
+            payload = loads_exact(await request.body() or b"{}")
+            seconds = float(payload["advance"])
+        except (ValueError, KeyError, TypeError) as exc:
+            return JSONResponse(
+                {"error": f'body must be {{"advance": seconds}}: {exc}'}, status_code=400
+            )
+        if seconds < 0 or seconds != seconds:
+            return JSONResponse({"error": "advance must be a number >= 0"}, status_code=400)
+        clock.advance(seconds)
+        return JSONResponse({"now": clock.now()})
 
     @router.get("/stats")
     async def stats(request: Request) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""SHOPLINE Open API mock (REST Admin API, ``/admin/openapi/{vYYYYMMDD}/``); see ``api.py``."""
