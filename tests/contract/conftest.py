@@ -152,6 +152,7 @@ def make_target_fixture(platform: str) -> Any:
 
 shopify_server = make_target_fixture("shopify")
 erp_server = make_target_fixture("erp")
+shopline_server = make_target_fixture("shopline")
 
 
 @pytest.fixture
@@ -166,3 +167,10 @@ def erp(erp_server: Target) -> Target:
     erp_server.reset()
     erp_server.advance(3600)
     return erp_server
+
+
+@pytest.fixture
+def shopline(shopline_server: Target) -> Target:
+    shopline_server.reset()
+    shopline_server.advance(60)  # buckets drain; the 10-hour token stays valid
+    return shopline_server
