@@ -38,6 +38,9 @@ def admin_router(get_model: Any) -> APIRouter:
     @router.post("/reset")
     async def reset(request: Request) -> dict[str, str]:
         get_model(request).reset()
+        # State an app keeps beside its model (e.g. a GraphQL cost bucket) resets with it.
+        for extra in getattr(request.app.state, "resettables", ()):
+            extra.reset()
         return {"status": "reset"}
 
     @router.post("/seed")

@@ -4,7 +4,13 @@ The platform enqueues ``(topic, address, body, header builder)``; the outbox del
 at-least-once semantics the way the real platforms do: a non-2xx answer or a connection error is
 retried on a schedule of simulated delays, and after the last retry the delivery is abandoned.
 Seeded fault knobs make it misbehave on purpose: ``drop_rate`` loses a delivery outright,
-``duplicate_rate`` delivers a successful one a second time with the *same* delivery id.
+``duplicate_rate`` delivers a successful one a second time with the *same* delivery id,
+``delay_rate`` holds a delivery back up to ``delay_max_seconds`` before its first attempt (the
+"up to a day late" webhook) and ``reorder_rate`` holds one back up to ``reorder_max_seconds`` so
+events queued after it overtake it. Delay and reorder draw from their own seeded stream, so
+switching them on shifts neither the delivery ids nor the drop/duplicate draws.
+A producer may pass ``on_settled`` to learn when a delivery is delivered or abandoned (Shopify
+counts consecutive failures per subscription and deletes the subscription).
 
 Two ways to drive it:
 - ``await outbox.deliver_due()`` performs every delivery due now and returns when they are done
@@ -49,6 +55,8 @@ class DeliveryStatus(StrEnum):
 
 HeaderBuilder = Callable[["WebhookDelivery"], Mapping[str, str]]
 """Builds the request headers for an attempt (signature, ids, topic...) from the delivery."""
+SettledCallback = Callable[["WebhookDelivery"], None]
+"""Told once when a delivery ends as delivered or abandoned."""
 
 
 @dataclass(kw_only=True, eq=False)
@@ -71,6 +79,10 @@ class WebhookDelivery:
     last_error: str | None = None
     statuses: list[int | None] = field(default_factory=list)
     """HTTP status of each attempt (``None`` for a connection error or timeout)."""
+    on_settled: SettledCallback | None = None
+    """Producer's hook, called when the delivery is delivered or abandoned."""
+    held_for: float = 0.0
+    """Fault injection: simulated seconds the first attempt was held back (delay/reorder)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -113,10 +125,22 @@ class WebhookOutbox:
         timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
         transport: httpx.AsyncBaseTransport | None = None,
         name: str = "webhooks",
+        delay_rate: float = 0.0,
+        delay_max_seconds: float = 3600.0,
+        reorder_rate: float = 0.0,
+        reorder_max_seconds: float = 30.0,
     ) -> None:
-        for label, rate in (("drop_rate", drop_rate), ("duplicate_rate", duplicate_rate)):
+        rates = (
+            ("drop_rate", drop_rate),
+            ("duplicate_rate", duplicate_rate),
+            ("delay_rate", delay_rate),
+            ("reorder_rate", reorder_rate),
+        )
+        for label, rate in rates:
             if not 0.0 <= rate <= 1.0:
                 raise ValueError(f"{label} must be within [0, 1], got {rate}")
+        if delay_max_seconds < 0 or reorder_max_seconds < 0:
+            raise ValueError("delay_max_seconds and reorder_max_seconds must be >= 0")
         if concurrency < 1:
             raise ValueError(f"concurrency must be >= 1, got {concurrency}")
         if any(delay < 0 for delay in retry_schedule):
@@ -127,6 +151,10 @@ class WebhookOutbox:
         """Delay before retry *n* (simulated seconds); abandoned after the last one fails."""
         self.drop_rate = drop_rate
         self.duplicate_rate = duplicate_rate
+        self.delay_rate = delay_rate
+        self.delay_max_seconds = delay_max_seconds
+        self.reorder_rate = reorder_rate
+        self.reorder_max_seconds = reorder_max_seconds
         self.concurrency = concurrency
         self.timeout_seconds = timeout_seconds
         """Per attempt, simulated seconds (converted to wall time through the clock's scale)."""
@@ -135,6 +163,7 @@ class WebhookOutbox:
         # Separate seeded streams: adding fault draws must not shift the delivery ids.
         self._fault_rng = derive(seed, f"{name}:faults")
         self._id_rng = derive(seed, f"{name}:ids")
+        self._timing_rng = derive(seed, f"{name}:timing")
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
         self._due: list[tuple[float, int, WebhookDelivery]] = []
@@ -168,8 +197,9 @@ class WebhookOutbox:
         body: bytes,
         build_headers: HeaderBuilder,
         delivery_id: str | None = None,
+        on_settled: SettledCallback | None = None,
     ) -> WebhookDelivery:
-        """Queue one delivery, due now. A seeded draw may drop it or mark it to duplicate."""
+        """Queue one delivery, due now. Seeded draws may drop, duplicate, delay or reorder it."""
         now = self.clock.now()
         delivery = WebhookDelivery(
             delivery_id=delivery_id or self.new_id(),
@@ -179,6 +209,7 @@ class WebhookOutbox:
             build_headers=build_headers,
             created_at=now,
             next_attempt_at=now,
+            on_settled=on_settled,
         )
         self._queued += 1
         self.deliveries[delivery.delivery_id] = delivery
@@ -191,8 +222,20 @@ class WebhookOutbox:
             self._dropped += 1
             return delivery
         delivery.duplicate = dup_draw < self.duplicate_rate
+        if self.delay_rate or self.reorder_rate:
+            delivery.held_for = self._hold_back()
+            delivery.next_attempt_at = now + delivery.held_for
         self._schedule(delivery)
         return delivery
+
+    def _hold_back(self) -> float:
+        """Seconds to hold a new delivery back (0 for most); a delay outranks a reorder."""
+        delay_draw, reorder_draw, amount = (self._timing_rng.random() for _ in range(3))
+        if delay_draw < self.delay_rate:
+            return amount * self.delay_max_seconds
+        if reorder_draw < self.reorder_rate:
+            return amount * self.reorder_max_seconds
+        return 0.0
 
     def _schedule(self, delivery: WebhookDelivery) -> None:
         self._seq += 1
@@ -290,6 +333,8 @@ class WebhookOutbox:
                 async with self._semaphore:
                     await self._post(delivery)
             delivery.body = b""  # released: a long sale must not hold every body in memory
+            if delivery.on_settled is not None:
+                delivery.on_settled(delivery)
             return
         self._failed_attempts += 1
         if status is not None:
@@ -298,6 +343,8 @@ class WebhookOutbox:
         if retry_index >= len(self.retry_schedule):
             delivery.status = DeliveryStatus.ABANDONED
             self._abandoned += 1
+            if delivery.on_settled is not None:
+                delivery.on_settled(delivery)
             return
         delivery.next_attempt_at = self.clock.now() + self.retry_schedule[retry_index]
         self._schedule(delivery)

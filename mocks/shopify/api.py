@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 from fastapi import APIRouter, FastAPI, Request
@@ -22,62 +21,29 @@ from mocks.common.webhooks import WebhookOutbox
 from mocks.shopify.constants import ShopifySettings
 from mocks.shopify.errors import ShopifyMockError
 from mocks.shopify.gate import AdminGate, requested_api_version
+from mocks.shopify.graphql import graphql_router
+from mocks.shopify.graphql.runtime import runtime_for
+from mocks.shopify.graphql.settings import GraphQLSettings
 from mocks.shopify.models import ShopifyModel
 from mocks.shopify.pagination import Page
+from mocks.shopify.rest import build_more_admin_routes, build_more_sim_routes
+from mocks.shopify.routing import (
+    ADMIN_PATH,
+    _body,
+    _list_request,
+    _model,
+    _paged,
+    render_orders_response,
+)
 from mocks.shopify.schemas import (
     INVENTORY_LEVEL_FILTERS,
     ORDER_FILTERS,
-    ListRequest,
     parse_checkout,
     parse_inventory_change,
     parse_json_object,
-    parse_list_request,
     parse_webhook_create,
 )
 from simclock import Clock
-
-ADMIN_PATH = "/admin/api/{version}"
-
-
-def _model(request: Request) -> ShopifyModel:
-    model: ShopifyModel = request.app.state.model
-    return model
-
-
-def _list_request(request: Request, resource: str, filters: tuple[str, ...]) -> ListRequest:
-    settings = _model(request).settings
-    return parse_list_request(
-        request.query_params,
-        resource=resource,
-        filter_names=filters,
-        default_limit=settings.page_limit_default,
-        max_limit=settings.page_limit_max,
-    )
-
-
-def _select_fields(items: list[dict[str, Any]], fields: str | None) -> list[dict[str, Any]]:
-    """Shopify's ``fields=id,name``: keep only the named top-level keys."""
-    if not fields:
-        return items
-    wanted = {f.strip() for f in fields.split(",") if f.strip()}
-    return [{k: v for k, v in item.items() if k in wanted} for item in items]
-
-
-def _paged(request: Request, key: str, page: Page[dict[str, Any]], limit: int) -> JSONResponse:
-    """The page body plus Shopify's ``Link`` header (absent when there is a single page)."""
-    base = str(request.url.replace(query=""))
-    links = []
-    for cursor, rel in ((page.prev_cursor, "previous"), (page.next_cursor, "next")):
-        if cursor is not None:
-            query = urlencode({"page_info": cursor.encode(), "limit": limit})
-            links.append(f'<{base}?{query}>; rel="{rel}"')
-    headers = {"Link": ", ".join(links)} if links else None
-    items = _select_fields(page.items, request.query_params.get("fields"))
-    return JSONResponse({key: items}, headers=headers)
-
-
-async def _body(request: Request) -> dict[str, Any]:
-    return parse_json_object(await request.body(), admin=True)
 
 
 def build_admin_router() -> APIRouter:
@@ -112,7 +78,10 @@ def build_admin_router() -> APIRouter:
     @router.get("/orders.json")
     async def orders(request: Request) -> JSONResponse:
         req = _list_request(request, "orders", ORDER_FILTERS)
-        return _paged(request, "orders", _model(request).list_orders(req), req.limit)
+        page = _model(request).list_orders(req)
+        shown, headers = render_orders_response(request, page.items)
+        rendered = Page(items=shown, next_cursor=page.next_cursor, prev_cursor=page.prev_cursor)
+        return _paged(request, "orders", rendered, req.limit, headers)
 
     # Declared before orders/{order_id}.json, which would otherwise capture "count".
     @router.get("/orders/count.json")
@@ -123,9 +92,10 @@ def build_admin_router() -> APIRouter:
     @router.get("/orders/{order_id}.json")
     async def order(request: Request, order_id: str) -> JSONResponse:
         resource = _model(request).get_order(order_id)
-        return JSONResponse(
-            {"order": _select_fields([resource], request.query_params.get("fields"))[0]}
-        )
+        shown, headers = render_orders_response(request, [resource])
+        return JSONResponse({"order": shown[0]}, headers=headers)
+
+    build_more_admin_routes(router)
 
     @router.post("/webhooks.json", status_code=201)
     async def webhook_create(request: Request) -> dict[str, Any]:
@@ -155,6 +125,7 @@ def build_sim_router() -> APIRouter:
         req = parse_checkout(parse_json_object(await request.body(), admin=False))
         return {"order": _model(request).checkout(req)}
 
+    build_more_sim_routes(router)
     return router
 
 
@@ -179,13 +150,20 @@ def create_app(
     webhook_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
     """Build the Shopify mock. State is built here, eagerly; the lifespan only runs the outbox."""
-    config = ShopifySettings.from_overrides(settings or {})
+    overrides = dict(settings or {})
+    # GraphQL has its own budget and rules: scenarios set them under ``graphql``.
+    graphql_config = GraphQLSettings.from_overrides(overrides.pop("graphql", None) or {})
+    config = ShopifySettings.from_overrides(overrides)
     outbox = WebhookOutbox(
         clock=clock,
         seed=seed,
         retry_schedule=config.webhook_retry_schedule,
         drop_rate=config.webhook_drop_rate,
         duplicate_rate=config.webhook_duplicate_rate,
+        delay_rate=config.webhook_delay_rate,
+        delay_max_seconds=config.webhook_delay_max_seconds,
+        reorder_rate=config.webhook_reorder_rate,
+        reorder_max_seconds=config.webhook_reorder_max_seconds,
         concurrency=config.webhook_concurrency,
         timeout_seconds=config.webhook_timeout_seconds,
         transport=webhook_transport,
@@ -213,6 +191,8 @@ def create_app(
     app.include_router(build_admin_router())
     app.include_router(build_sim_router())
     app.include_router(admin_router(_model))
+    app.include_router(graphql_router(settings=graphql_config))
+    app.state.resettables = [runtime_for(app.state, settings=graphql_config, clock=clock)]
     app.add_exception_handler(ShopifyMockError, _mock_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_middleware(AdminGate, model=model)

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from mocks.shopify.constants import INVALID_TOKEN_MESSAGE, THROTTLED_MESSAGE
+from mocks.shopify.constants import (
+    INVALID_TOKEN_MESSAGE,
+    LOCKED_MESSAGE,
+    THROTTLED_MESSAGE,
+    TOO_MANY_REQUESTS_422_MESSAGE,
+    VARIANT_LIMIT_MESSAGE,
+)
 
 
 class ShopifyMockError(Exception):
@@ -148,3 +154,33 @@ class InsufficientInventory(SimError):
         super().__init__(
             "insufficient_inventory", sku=sku, requested=requested, available=available
         )
+
+
+# -- quirks (quirks.py) -----------------------------------------------------------------------
+
+
+class ShopLocked(ShopifyMockError):
+    """423: the shop is locked after sustained abuse (quirk ``lock_after_429s``)."""
+
+    status_code = 423
+
+    def __init__(self) -> None:
+        super().__init__({"errors": LOCKED_MESSAGE})
+
+
+class TooManyRequests422(ShopifyMockError):
+    """422 "Too many requests" instead of a 429 (quirk ``too_many_requests_422_rate``)."""
+
+    status_code = 422
+
+    def __init__(self) -> None:
+        super().__init__({"errors": TOO_MANY_REQUESTS_422_MESSAGE})
+
+
+class DailyVariantLimit(ShopifyMockError):
+    """429 with the daily variant-creation body: no ``Retry-After``, the bucket is not full."""
+
+    status_code = 429
+
+    def __init__(self) -> None:
+        super().__init__({"errors": {"product": [VARIANT_LIMIT_MESSAGE]}})

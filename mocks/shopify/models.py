@@ -10,7 +10,6 @@ Deterministic for a given seed and clock.
 from __future__ import annotations
 
 import hmac
-import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -20,12 +19,15 @@ from mocks.common.ratelimit import BucketResult, LeakyBucket
 from mocks.common.rng import derive
 from mocks.common.webhooks import WebhookOutbox
 from mocks.shopify import constants as c
-from mocks.shopify.checkout import reserve_and_price
 from mocks.shopify.constants import ShopifySettings
-from mocks.shopify.errors import NotFound, ShopifyMockError, UnknownSku, Unprocessable
-from mocks.shopify.notify import emit
-from mocks.shopify.orders import build_order, shopify_time
+from mocks.shopify.errors import NotFound, Unprocessable
+from mocks.shopify.events import Publisher
+from mocks.shopify.fulfillments import FulfillmentBook
+from mocks.shopify.order_changes import OrderChanges
+from mocks.shopify.orders import shopify_time
 from mocks.shopify.pagination import Page, paginate
+from mocks.shopify.payouts import PaymentsLedger
+from mocks.shopify.quirks import AbuseGuard, SpuriousThrottle, VariantCreationLimit
 from mocks.shopify.records import (
     CallStats,
     InventoryLevel,
@@ -35,6 +37,7 @@ from mocks.shopify.records import (
     Variant,
     WebhookSubscription,
 )
+from mocks.shopify.refunds import RefundDesk
 from mocks.shopify.schemas import (
     CheckoutRequest,
     InventoryChange,
@@ -45,7 +48,9 @@ from mocks.shopify.schemas import (
     parse_order_filters,
 )
 from mocks.shopify.seeding import seed_catalog
-from simclock import Clock, iso_utc
+from mocks.shopify.snapshot import state_of, stats_of
+from mocks.shopify.storefront import place_order
+from simclock import Clock
 
 
 class ShopifyModel:
@@ -70,6 +75,19 @@ class ShopifyModel:
         self.webhook_secret = credentials.get("webhook_secret", c.DEFAULT_WEBHOOK_SECRET)
         self._event_rng = derive(seed, "shopify:event-ids")
         self._buckets: dict[str, LeakyBucket] = {}
+        self.publisher = Publisher(
+            outbox=outbox,
+            subscriptions=lambda: self.subscriptions,
+            settings=settings,
+            clock=clock,
+            secret=lambda: self.webhook_secret,
+            seed=seed,
+        )
+        """Every webhook topic goes out through here."""
+        self.abuse_guard = AbuseGuard(settings=settings, clock=clock)
+        self.spurious_throttle = SpuriousThrottle(settings=settings, seed=seed)
+        self.variant_quota = VariantCreationLimit(settings=settings, clock=clock)
+        self.order_changes = OrderChanges(self)
         self._clear()
 
     def _clear(self) -> None:
@@ -81,6 +99,11 @@ class ShopifyModel:
         self.levels: dict[tuple[int, int], InventoryLevel] = {}
         self.orders: dict[int, Order] = {}
         self.subscriptions: dict[int, WebhookSubscription] = {}
+        self.bundle_components: dict[str, dict[str, int]] = {}
+        """Bundle sku -> component sku -> units per bundle (seeded)."""
+        self.fulfillment_book = FulfillmentBook(self)
+        self.refund_desk = RefundDesk(self)
+        self.ledger = PaymentsLedger(self)
         self.stats_ = CallStats()
         self._next = {
             "location": c.LOCATION_ID_START,
@@ -91,6 +114,15 @@ class ShopifyModel:
             "line": c.LINE_ITEM_ID_START,
             "number": c.ORDER_NUMBER_START,
             "webhook": c.WEBHOOK_SUBSCRIPTION_ID_START,
+            "fulfillment_order": c.FULFILLMENT_ORDER_ID_START,
+            "fulfillment_order_line": c.FULFILLMENT_ORDER_LINE_ID_START,
+            "fulfillment": c.FULFILLMENT_ID_START,
+            "refund": c.REFUND_ID_START,
+            "refund_line": c.REFUND_LINE_ID_START,
+            "order_edit": c.ORDER_EDIT_ID_START,
+            "transaction": c.TRANSACTION_ID_START,
+            "balance": c.BALANCE_TRANSACTION_ID_START,
+            "payout": c.PAYOUT_ID_START,
         }
         for bucket in self._buckets.values():
             bucket.reset()
@@ -132,6 +164,8 @@ class ShopifyModel:
         """Empty shop, fresh counters, empty outbox."""
         self._clear()
         self.outbox.reset()
+        self.abuse_guard.reset()
+        self.variant_quota.reset()
 
     def seed(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Add locations and products (one variant each) with stock; see docs/contracts.md."""
@@ -139,38 +173,11 @@ class ShopifyModel:
 
     def stats(self) -> dict[str, Any]:
         """``/_mock/stats`` shape."""
-        s = self.stats_
-        return {
-            "calls": s.calls,
-            "throttled": s.throttled,
-            "by_status": dict(s.by_status),
-            "checkouts": {"accepted": s.checkouts_accepted, "rejected": s.checkouts_rejected},
-            "webhooks": self.outbox.counters().as_dict(),
-        }
+        return stats_of(self)
 
     def state(self) -> dict[str, Any]:
-        """Ground truth for checkers: every order and every inventory level."""
-        return {
-            "orders": [
-                {**o.resource, "created_at_ts": o.created_ts, "updated_at_ts": o.updated_ts}
-                for o in self.orders.values()
-            ],
-            "inventory_levels": [
-                {
-                    "sku": self.variants_by_item[lv.inventory_item_id].sku,
-                    "inventory_item_id": lv.inventory_item_id,
-                    "location_id": lv.location_id,
-                    "available": lv.available,
-                    "updated_at_ts": lv.updated_ts,
-                }
-                for lv in self.levels.values()
-            ],
-            "locations": [
-                {"id": loc.id, "name": loc.name, "primary": i == 0}
-                for i, loc in enumerate(self.locations.values())
-            ],
-            "stats": self.stats(),
-        }
+        """Ground truth for checkers: orders, inventory levels, locations, money trail."""
+        return state_of(self)
 
     # -- Admin API: locations, products, inventory ------------------------------------------
 
@@ -282,6 +289,7 @@ class ShopifyModel:
         level = self._level(change)
         level.available = change.value
         level.updated_ts = self.clock.now()
+        self.publisher.publish("inventory_levels/update", self._level_resource(level))
         return self._level_resource(level)
 
     def adjust_inventory_level(self, change: InventoryChange) -> dict[str, Any]:
@@ -289,6 +297,7 @@ class ShopifyModel:
         level = self._level(change)
         level.available += change.value
         level.updated_ts = self.clock.now()
+        self.publisher.publish("inventory_levels/update", self._level_resource(level))
         return self._level_resource(level)
 
     # -- Admin API: orders -----------------------------------------------------------------
@@ -367,47 +376,5 @@ class ShopifyModel:
     # -- storefront (/_sim/) -----------------------------------------------------------------
 
     def checkout(self, req: CheckoutRequest) -> dict[str, Any]:
-        """Place an order: all lines reserved from the primary location or none (409/422)."""
-        try:
-            if not self.locations:
-                raise UnknownSku(req.lines[0].sku)  # nothing seeded: no SKU is sold yet
-            priced, variants = reserve_and_price(
-                req=req,
-                settings=self.settings,
-                variants_by_sku=self.variants_by_sku,
-                levels=self.levels,
-                primary_location_id=next(iter(self.locations)),
-                now=self.clock.now(),
-            )
-        except ShopifyMockError:
-            self.stats_.checkouts_rejected += 1
-            raise
-        now = self.clock.now()
-        order_id, number = self.new_id("order"), self.new_id("number")
-        line_ids = [self.new_id("line") for _ in variants]
-        resource = build_order(
-            order_id=order_id,
-            number=number,
-            line_ids=line_ids,
-            variants=variants,
-            priced=priced,
-            req=req,
-            settings=self.settings,
-            currency=self.currency,
-            now=now,
-        )
-        self.orders[order_id] = Order(
-            id=order_id, created_ts=now, updated_ts=now, resource=resource
-        )
-        self.stats_.checkouts_accepted += 1
-        emit(
-            outbox=self.outbox,
-            subscriptions=self.subscriptions.values(),
-            topic=c.ORDER_CREATE_TOPIC,
-            resource=resource,
-            secret=self.webhook_secret,
-            shop_domain=self.settings.shop_domain,
-            event_id=str(uuid.UUID(int=self._event_rng.getrandbits(128), version=4)),
-            triggered_at=iso_utc(now),
-        )
-        return resource
+        """Place an order: all lines reserved or none (409/422); see ``storefront.py``."""
+        return place_order(self, req)

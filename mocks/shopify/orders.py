@@ -37,12 +37,21 @@ def build_order(
     settings: ShopifySettings,
     currency: str,
     now: float,
+    properties: Sequence[list[dict[str, str]]] | None = None,
+    shipping_address: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The order resource as ``orders.json`` and the ``orders/create`` webhook carry it."""
+    """The order resource as ``orders.json`` and the ``orders/create`` webhook carry it.
+
+    This is the canonical resource holding the fields of every supported version;
+    ``versions.render_order`` shows it per version.
+    """
+    props = list(properties) if properties is not None else [[] for _ in line_ids]
     stamp = shopify_time(now)
     rate = str(settings.tax_rate)
     line_items = []
-    for line_id, variant, line in zip(line_ids, variants, priced.lines, strict=True):
+    for line_id, variant, line, line_props in zip(
+        line_ids, variants, priced.lines, props, strict=True
+    ):
         line_items.append(
             {
                 "id": line_id,
@@ -54,7 +63,9 @@ def build_order(
                 "name": variant.product_title,
                 "variant_title": None,
                 "quantity": line.quantity,
+                "current_quantity": line.quantity,
                 "fulfillable_quantity": line.quantity,
+                "properties": line_props,
                 "requires_shipping": True,
                 "price": fmt(line.unit_price),
                 "total_discount": fmt(line.discount),
@@ -91,8 +102,13 @@ def build_order(
         "subtotal_price": fmt(priced.subtotal_price),
         "total_line_items_price": fmt(priced.total_line_items_price),
         "total_discounts": fmt(priced.total_discounts),
+        "total_discounts_set": _money_set(priced.total_discounts, currency),
         "total_tax": fmt(priced.total_tax),
         "total_price": fmt(priced.total_price),
+        "current_subtotal_price": fmt(priced.subtotal_price),
+        "current_total_discounts": fmt(priced.total_discounts),
+        "current_total_tax": fmt(priced.total_tax),
+        "current_total_price": fmt(priced.total_price),
         "taxes_included": False,
         "total_shipping_price_set": _money_set(priced.shipping, currency),
         "total_price_set": _money_set(priced.total_price, currency),
@@ -106,4 +122,7 @@ def build_order(
             }
         ],
         "tax_lines": [{"title": settings.tax_title, "rate": rate, "price": fmt(priced.total_tax)}],
+        "shipping_address": shipping_address,
+        "fulfillments": [],
+        "refunds": [],
     }

@@ -52,9 +52,20 @@ class InventoryLevel:
     updated_ts: float
 
 
+@dataclass(frozen=True, kw_only=True)
+class StockUnit:
+    """Where one unit of an order line took stock from: ``per_unit`` of an item at a location
+    (a bundle line takes several components per unit)."""
+
+    inventory_item_id: int
+    location_id: int
+    per_unit: int
+
+
 @dataclass(kw_only=True)
 class Order:
-    """An order: its REST resource plus the float timestamps behind it."""
+    """An order: its REST resource (canonical, every field of every version) plus the float
+    timestamps and the bookkeeping behind it."""
 
     id: int
     created_ts: float
@@ -62,6 +73,14 @@ class Order:
     resource: dict[str, Any]
     cancelled_ts: float | None = None
     closed_ts: float | None = None
+    line_stock: dict[int, tuple[StockUnit, ...]] = field(default_factory=dict)
+    """Order line id -> the stock it took (restocks put it back there)."""
+    discount_percent: Decimal | None = None
+    shipping_price: Decimal = Decimal("0.00")
+
+    def line(self, line_item_id: int) -> dict[str, Any] | None:
+        """The resource's line item with this id."""
+        return next((li for li in self.resource["line_items"] if li["id"] == line_item_id), None)
 
     def matches(self, f: OrderFilters) -> bool:
         """Whether the order passes a query's filters (timestamps compared at whole seconds,
@@ -76,11 +95,34 @@ class Order:
         return (
             status_ok
             and (f.since_id is None or self.id > f.since_id)
-            and (f.created_at_min is None or created >= f.created_at_min)
-            and (f.created_at_max is None or created <= f.created_at_max)
-            and (f.updated_at_min is None or updated >= f.updated_at_min)
-            and (f.updated_at_max is None or updated <= f.updated_at_max)
+            and (f.ids is None or self.id in f.ids)
+            and _within(created, f.created_at_min, f.created_at_max)
+            and _within(updated, f.updated_at_min, f.updated_at_max)
+            # Orders are processed when they are created in this mock.
+            and _within(created, f.processed_at_min, f.processed_at_max)
+            and self._financial_ok(f.financial_status)
+            and self._fulfillment_ok(f.fulfillment_status)
         )
+
+    def _financial_ok(self, wanted: str) -> bool:
+        actual = self.resource.get("financial_status")
+        if wanted == "unpaid":  # Shopify's alias for "not yet paid"
+            return actual in {"authorized", "pending", "partially_paid"}
+        return wanted == "any" or actual == wanted
+
+    def _fulfillment_ok(self, wanted: str) -> bool:
+        actual = self.resource.get("fulfillment_status")
+        return {
+            "any": True,
+            "shipped": actual == "fulfilled",
+            "partial": actual == "partial",
+            "unshipped": actual is None,
+            "unfulfilled": actual in {None, "partial"},
+        }[wanted]
+
+
+def _within(value: int, low: float | None, high: float | None) -> bool:
+    return (low is None or value >= low) and (high is None or value <= high)
 
 
 @dataclass(kw_only=True)
@@ -93,6 +135,8 @@ class WebhookSubscription:
     api_version: str
     created_ts: float
     format: str = "json"
+    consecutive_failed_deliveries: int = 0
+    """Deliveries abandoned in a row (Shopify deletes the subscription at 8)."""
 
     def resource(self) -> dict[str, Any]:
         """REST shape."""

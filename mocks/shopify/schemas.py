@@ -23,14 +23,34 @@ from mocks.shopify.pagination import Cursor, decode_cursor
 from simclock import parse_iso_utc
 
 ORDER_STATUSES = ("open", "closed", "cancelled", "any")
-ORDER_FILTERS = (
-    "status",
-    "since_id",
+ORDER_TIME_FILTERS = (
     "created_at_min",
     "created_at_max",
     "updated_at_min",
     "updated_at_max",
+    "processed_at_min",
+    "processed_at_max",
 )
+ORDER_FILTERS = (
+    "status",
+    "since_id",
+    *ORDER_TIME_FILTERS,
+    "ids",
+    "financial_status",
+    "fulfillment_status",
+)
+FINANCIAL_STATUSES = (
+    "any",
+    "authorized",
+    "pending",
+    "paid",
+    "partially_paid",
+    "refunded",
+    "voided",
+    "partially_refunded",
+    "unpaid",
+)
+FULFILLMENT_STATUSES = ("any", "shipped", "partial", "unshipped", "unfulfilled")
 INVENTORY_LEVEL_FILTERS = ("inventory_item_ids", "location_ids")
 # Parameters that may accompany page_info (everything else lives inside the token).
 PAGING_PARAMS = frozenset({"limit", "page_info", "fields"})
@@ -124,6 +144,11 @@ class OrderFilters:
     created_at_max: float | None = None
     updated_at_min: float | None = None
     updated_at_max: float | None = None
+    processed_at_min: float | None = None
+    processed_at_max: float | None = None
+    ids: frozenset[int] | None = None
+    financial_status: str = "any"
+    fulfillment_status: str = "any"
 
 
 def _timestamp(name: str, raw: str) -> float:
@@ -150,9 +175,27 @@ def parse_order_filters(filters: Mapping[str, str]) -> OrderFilters:
                 "since_id", f"must be an integer, got {filters['since_id']!r}"
             ) from None
     bounds = {
-        name: _timestamp(name, filters[name]) for name in ORDER_FILTERS[2:] if filters.get(name)
+        name: _timestamp(name, filters[name]) for name in ORDER_TIME_FILTERS if filters.get(name)
     }
-    return OrderFilters(status=status, since_id=since_id, **bounds)
+    financial = filters.get("financial_status") or "any"
+    if financial not in FINANCIAL_STATUSES:
+        raise BadRequest(
+            "financial_status", f"must be one of {', '.join(FINANCIAL_STATUSES)}, got {financial!r}"
+        )
+    fulfillment = filters.get("fulfillment_status") or "any"
+    if fulfillment not in FULFILLMENT_STATUSES:
+        raise BadRequest(
+            "fulfillment_status",
+            f"must be one of {', '.join(FULFILLMENT_STATUSES)}, got {fulfillment!r}",
+        )
+    return OrderFilters(
+        status=status,
+        since_id=since_id,
+        ids=parse_id_list("ids", filters.get("ids")),
+        financial_status=financial,
+        fulfillment_status=fulfillment,
+        **bounds,
+    )
 
 
 def parse_id_list(name: str, raw: str | None) -> frozenset[int] | None:

@@ -75,7 +75,25 @@ def seed_catalog(model: ShopifyModel, payload: dict[str, Any]) -> dict[str, Any]
                 "inventory_item_id": variant.inventory_item_id,
             }
         )
+    for raw in payload.get("products", []):
+        _seed_bundle(model, raw)
     return {
         "locations": [{"name": loc.name, "id": loc.id} for loc in model.locations.values()],
         "variants": variants,
     }
+
+
+def _seed_bundle(model: ShopifyModel, raw: dict[str, Any]) -> None:
+    """``"bundle_components": {"SKU-1": 1, "SKU-2": 2}`` marks a product as a bundle."""
+    components = raw.get("bundle_components")
+    if components is None:
+        return
+    sku = raw["sku"]
+    if not isinstance(components, dict) or not components:
+        raise SeedError(f"{sku}: bundle_components must be an object of sku -> units")
+    for component, units in components.items():
+        if component not in model.variants_by_sku or component == sku:
+            raise SeedError(f"{sku}: unknown bundle component {component!r}")
+        if isinstance(units, bool) or not isinstance(units, int) or units < 1:
+            raise SeedError(f"{sku}: units of {component!r} must be an integer >= 1")
+    model.bundle_components[sku] = dict(components)
