@@ -37,7 +37,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenario = load(args.scenario)
     print(f"rehearsal: {scenario.name} (seed {scenario.seed}, time_scale {scenario.time_scale:g})")
     result = run(
-        scenario, RunOptions(results_root=args.results, kill_engine_at=list(args.kill_engine_at))
+        scenario,
+        RunOptions(
+            results_root=args.results,
+            kill_engine_at=list(args.kill_engine_at),
+            kill_engine_random=args.kill_engine_random,
+        ),
     )
     print(table(result.summary))
     print(f"  results: {result.results_dir}/summary.json")
@@ -168,6 +173,13 @@ def parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="SIGKILL and restart the engine this many simulated seconds after "
         "the load starts (repeatable)",
+    )
+    run.add_argument(
+        "--kill-engine-random",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also SIGKILL and restart the engine N times at seeded random points of the load",
     )
     run.set_defaults(func=cmd_run)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import random
 import secrets
 import shutil
 import tempfile
@@ -39,6 +40,8 @@ class RunOptions:
     results_root: Path = Path("results")
     kill_engine_at: list[float] = field(default_factory=list)
     """Simulated seconds after the load starts at which to SIGKILL and restart the engine."""
+    kill_engine_random: int = 0
+    """SIGKILL the engine this many more times, at seeded random points during the load."""
     echo: Any = print
 
 
@@ -219,6 +222,12 @@ class Rehearsal:
         self.samples.append(row)
         return row
 
+    def _random_kill_times(self) -> list[float]:
+        """Seeded kill points spread over the load (5%–95% of it), reproducible per scenario."""
+        rng = random.Random(f"{self.scenario.seed}:engine-kills")
+        duration = self.scenario.duration
+        return [rng.uniform(0.05, 0.95) * duration for _ in range(self.options.kill_engine_random)]
+
     def _maybe_kill(self, elapsed: float, pending_kills: list[float]) -> None:
         if pending_kills and elapsed >= pending_kills[0]:
             at = pending_kills.pop(0)
@@ -278,7 +287,7 @@ class Rehearsal:
         locust = self._start_load()
         self._load_started = self.clock.now()
         echo(f"  load running: {sc.duration:.0f} sim s at time_scale {sc.time_scale:g}")
-        pending_kills = sorted(self.options.kill_engine_at)
+        pending_kills = sorted(self.options.kill_engine_at + self._random_kill_times())
         while locust.alive():
             self._sample(self._load_started)
             self._maybe_kill(self.clock.now() - self._load_started, pending_kills)
@@ -290,10 +299,10 @@ class Rehearsal:
             )
         load_ended = self.clock.now()
         echo("  load finished; draining")
-        settled_at = self._drain(load_ended)
+        settled_at = self._drain(load_ended, pending_kills)
         return self._finish(location_map, load_ended, settled_at)
 
-    def _drain(self, load_ended: float) -> float | None:
+    def _drain(self, load_ended: float, pending_kills: list[float]) -> float | None:
         """Wait until the back office holds every accepted order and the engine stays idle
         long enough to trust it (three stock polls). Returns when that state began, or None
         if it never came within ``drain_timeout``."""
@@ -302,6 +311,9 @@ class Rehearsal:
         settled_since: float | None = None
         while self.clock.now() - load_ended < sc.drain_timeout:
             row = self._sample(self._load_started)
+            if pending_kills:  # kills not yet done when the load ended happen while draining
+                self._maybe_kill(self.clock.now() - self._load_started, pending_kills)
+                continue
             now = self.clock.now()
             if row["backlog"] <= 0 and row["engine_idle"]:
                 settled_since = settled_since or now

@@ -55,9 +55,12 @@ def test_flash_sale_converges_while_both_limits_bite(tmp_path: Path) -> None:
     assert "shpat_" not in text and "access_token" not in text and "webhook_secret" not in text
 
 
-def test_engine_sigkilled_twice_mid_sale_loses_and_duplicates_nothing(tmp_path: Path) -> None:
-    _, summary, output = rehearse(tmp_path, "--kill-engine-at", "30", "--kill-engine-at", "60")
-    assert len(summary["engine_kills"]) == 2, output
+def test_engine_sigkilled_ten_times_at_random_points_loses_and_duplicates_nothing(
+    tmp_path: Path,
+) -> None:
+    """The crash test: SIGKILL at seeded random points of the load, restart on the same store."""
+    _, summary, output = rehearse(tmp_path, "--kill-engine-random", "10")
+    assert len(summary["engine_kills"]) == 10, output
     assert summary["orders"]["accepted"] > 300
     assert summary["lost"] == 0, summary["examples"]["lost"]
     assert summary["duplicated"] == 0, summary["examples"]["duplicated"]
