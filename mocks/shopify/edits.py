@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from mocks.common.money import round_cents, to_money
 from mocks.shopify.errors import InvalidCheckout, MissingParameter, SimError, Unprocessable
 from mocks.shopify.orders import shopify_time
-from mocks.shopify.records import InventoryLevel, Product, Variant
+from mocks.shopify.records import InventoryLevel, Order, Product, Variant
 
 if TYPE_CHECKING:
     from mocks.shopify.models import ShopifyModel
@@ -78,10 +78,29 @@ def _edit_quantity(
     line_id, quantity = payload.get("line_item_id"), payload.get("quantity")
     if not isinstance(line_id, int) or not isinstance(quantity, int) or quantity < 0:
         raise InvalidCheckout("line_item_id and quantity (>= 0) must be integers")
+    if order.line(line_id) is None:
+        raise InvalidCheckout(f"order {order_id} has no line item {line_id}")
+    delta = change_line_quantity(model, order, line_id, quantity)
+    change = {"id": line_id, "delta": abs(delta)}
+    return order_edit_resource(
+        model,
+        order,
+        additions=[change] if delta > 0 else [],
+        removals=[change] if delta < 0 else [],
+    )
+
+
+def change_line_quantity(
+    model: ShopifyModel, order: Order, line_id: int, quantity: int, *, restock: bool = True
+) -> int:
+    """Set a line's ``current_quantity``: stock, fulfillment-order units and
+    ``fulfillable_quantity`` follow; returns the delta. Raises :class:`EditRefused` (shipped
+    units, not enough stock) before changing anything. ``restock=False`` leaves removed units
+    out of stock (GraphQL ``orderEditSetQuantity(restock: false)``)."""
     item = order.line(line_id)
     if item is None:
-        raise InvalidCheckout(f"order {order_id} has no line item {line_id}")
-    delta = quantity - item["current_quantity"]
+        raise EditRefused("unknown line item", line_item_id=line_id)
+    delta: int = quantity - item["current_quantity"]
     if -delta > item["fulfillable_quantity"]:
         raise EditRefused("only unfulfilled units can be removed", line_item_id=line_id)
     if delta > 0:
@@ -95,24 +114,33 @@ def _edit_quantity(
             )
         model.fulfillment_book.add_units(order, line_id, delta)
     elif delta < 0:
-        model.order_changes.restock(order, line_id, -delta)
+        if restock:
+            model.order_changes.restock(order, line_id, -delta)
         model.fulfillment_book.remove_units(order, line_id, -delta)
     item["current_quantity"] = quantity
     item["fulfillable_quantity"] += delta
-    change = {"id": line_id, "delta": abs(delta)}
-    now = model.clock.now()
+    return delta
+
+
+def order_edit_resource(
+    model: ShopifyModel,
+    order: Order,
+    *,
+    additions: list[dict[str, int]],
+    removals: list[dict[str, int]],
+    notify_customer: bool = False,
+    staff_note: str = "",
+) -> dict[str, Any]:
+    """The ``order_edit`` body of ``orders/edited`` (``{id, delta}`` per changed line)."""
     return {
         "id": model.new_id("order_edit"),
         "app_id": None,
-        "created_at": shopify_time(now),
-        "notify_customer": False,
+        "created_at": shopify_time(model.clock.now()),
+        "notify_customer": notify_customer,
         "order_id": order.id,
-        "staff_note": "",
+        "staff_note": staff_note,
         "user_id": None,
-        "line_items": {
-            "additions": [change] if delta > 0 else [],
-            "removals": [change] if delta < 0 else [],
-        },
+        "line_items": {"additions": additions, "removals": removals},
     }
 
 

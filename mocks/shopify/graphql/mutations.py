@@ -61,13 +61,19 @@ def idempotency_key(info: Info) -> str | None:
     return None if values is None else str(values["key"])
 
 
-def _idempotent(
+def run_idempotent(
     info: Info,
     payload_input: dict[str, Any],
     *,
     required: bool,
     run: Callable[[], dict[str, Any]],
+    result_field: str = "inventoryAdjustmentGroup",
 ) -> dict[str, Any]:
+    """Run ``run`` once per ``@idempotent(key:)``; a replay returns the stored payload.
+
+    ``required``: a missing key is a top-level error (nothing runs). The same key with other
+    arguments answers ``IDEMPOTENCY_KEY_PARAMETER_MISMATCH`` with ``result_field`` null.
+    """
     ctx: RequestContext = info.context
     key = idempotency_key(info)
     if key is None:
@@ -84,7 +90,7 @@ def _idempotent(
         if stored.fingerprint != fingerprint:
             message = "The same idempotency key cannot be used with different operation parameters."
             return {
-                "inventoryAdjustmentGroup": None,
+                result_field: None,
                 "userErrors": [_error([], message, "IDEMPOTENCY_KEY_PARAMETER_MISMATCH")],
             }
         return stored.payload
@@ -266,7 +272,7 @@ def resolve_set_quantities(_root: Any, info: Info, input: dict[str, Any]) -> dic
             changes += _change_entries(ctx, input["name"], resolved, delta, None)
         return {"inventoryAdjustmentGroup": _group(ctx, input, changes), "userErrors": []}
 
-    return _idempotent(info, input, required=False, run=run)
+    return run_idempotent(info, input, required=False, run=run)
 
 
 def resolve_adjust_quantities(_root: Any, info: Info, input: dict[str, Any]) -> dict[str, Any]:
@@ -323,7 +329,7 @@ def resolve_adjust_quantities(_root: Any, info: Info, input: dict[str, Any]) -> 
             changes += _change_entries(ctx, name, resolved, delta, ledger)
         return {"inventoryAdjustmentGroup": _group(ctx, input, changes), "userErrors": []}
 
-    return _idempotent(info, input, required=ctx.change_from_rules, run=run)
+    return run_idempotent(info, input, required=ctx.change_from_rules, run=run)
 
 
 def resolve_group_changes(

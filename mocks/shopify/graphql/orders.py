@@ -104,7 +104,8 @@ def orders_count(
     return {"count": count, "precision": "EXACT"}
 
 
-def _bag(amount: Any, currency: str) -> dict[str, Any]:
+def money_bag(amount: Any, currency: str) -> dict[str, Any]:
+    """A ``MoneyBag`` of a decimal amount (string or Decimal; shop = presentment currency)."""
     money = {"amount": shopify_decimal(Decimal(str(amount))), "currencyCode": currency}
     return {"shopMoney": money, "presentmentMoney": dict(money)}
 
@@ -114,31 +115,35 @@ def _currency(o: Order) -> str:
 
 
 def _order_bag(field: str) -> Resolver:
-    return lambda o, _i: _bag(o.resource.get(field, "0"), _currency(o))
+    return lambda o, _i: money_bag(o.resource.get(field, "0"), _currency(o))
 
 
 def _shipping(o: Order, _info: Info) -> dict[str, Any]:
     shop_money = o.resource.get("total_shipping_price_set", {}).get("shop_money", {})
-    return _bag(shop_money.get("amount", "0"), _currency(o))
+    return money_bag(shop_money.get("amount", "0"), _currency(o))
 
 
 def _stamp(ts: float | None) -> str | None:
     return None if ts is None else iso_utc(int(ts), millis=False)
 
 
+def line_node(o: Order, line: dict[str, Any]) -> dict[str, Any]:
+    """The source object of a ``LineItem``: the REST line plus the order's currency."""
+    return {**line, "_currency": _currency(o)}
+
+
 def _line_items(o: Order, _info: Info, **page: Any) -> dict[str, Any]:
-    currency = _currency(o)
-    lines = [{**line, "_currency": currency} for line in o.resource.get("line_items", [])]
+    lines = [line_node(o, line) for line in o.resource.get("line_items", [])]
     return paginate(lines, lambda li: (li["id"], li["id"]), page)
 
 
 def _line_bag(field: str) -> Resolver:
-    return lambda li, _i: _bag(li.get(field, "0"), li["_currency"])
+    return lambda li, _i: money_bag(li.get(field, "0"), li["_currency"])
 
 
 def _allocations(li: dict[str, Any], _info: Info) -> list[dict[str, Any]]:
     return [
-        {"allocatedAmountSet": _bag(a["amount"], li["_currency"])}
+        {"allocatedAmountSet": money_bag(a["amount"], li["_currency"])}
         for a in li.get("discount_allocations", [])
     ]
 
@@ -150,7 +155,7 @@ def _tax_lines(li: dict[str, Any], _info: Info) -> list[dict[str, Any]]:
             # Rates are not money: Shopify types them Float.
             "rate": float(Decimal(str(t["rate"]))),
             "ratePercentage": float(Decimal(str(t["rate"])) * 100),
-            "priceSet": _bag(t["price"], li["_currency"]),
+            "priceSet": money_bag(t["price"], li["_currency"]),
         }
         for t in li.get("tax_lines", [])
     ]
@@ -186,7 +191,8 @@ TYPE_RESOLVERS: dict[str, dict[str, Resolver]] = {
         "id": lambda li, _i: gid("LineItem", li["id"]),
         "name": lambda li, _i: li.get("name") or li.get("title"),
         "title": lambda li, _i: li.get("title"),
-        "currentQuantity": lambda li, _i: li["quantity"],
+        # Refunds and edits change current_quantity; quantity stays as ordered.
+        "currentQuantity": lambda li, _i: li.get("current_quantity", li["quantity"]),
         "unfulfilledQuantity": lambda li, _i: li.get("fulfillable_quantity", li["quantity"]),
         "variant": lambda li, i: next(
             (

@@ -48,7 +48,12 @@ class GraphQLRuntime:
         self.buckets: dict[str, CostBucket] = {}
         self.idempotency: dict[str, StoredResult] = {}
         self.stats = GraphQLStats()
+        self.order_edits: dict[int, Any] = {}
+        """CalculatedOrder id -> its open edit session (``order_edits.EditSession``)."""
+        self.jobs: set[int] = set()
+        """Ids of the async Jobs handed out (``orderCancel``); all are done."""
         self._next_group_id = 1
+        self._next: dict[str, int] = {}
 
     def bucket(self, token: str) -> CostBucket:
         """The token's cost bucket (per app per store), created full on first use."""
@@ -68,11 +73,20 @@ class GraphQLRuntime:
         self._next_group_id += 1
         return value
 
+    def next_id(self, kind: str) -> int:
+        """Next id of a GraphQL-only object (``CalculatedOrder``, ``Job``...), from 1."""
+        value = self._next.get(kind, 1)
+        self._next[kind] = value + 1
+        return value
+
     def reset(self) -> None:
-        """Full buckets, no remembered keys, zero counters (call from ``/_mock/reset``)."""
+        """Full buckets, no remembered keys or sessions, zero counters (``/_mock/reset``)."""
         for b in self.buckets.values():
             b.reset()
         self.idempotency.clear()
+        self.order_edits.clear()
+        self.jobs.clear()
+        self._next.clear()
         self.stats = GraphQLStats()
 
 

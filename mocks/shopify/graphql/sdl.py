@@ -10,7 +10,7 @@ from __future__ import annotations
 
 SDL = '''
 """Shopify's idempotency key for retried mutations (optional from 2026-01, required on
-inventoryAdjustQuantities from 2026-04)."""
+inventoryAdjustQuantities and refundCreate from 2026-04)."""
 directive @idempotent(key: String!) on FIELD
 
 scalar DateTime

@@ -30,7 +30,7 @@ class GraphQLSettings:
     """Default ``limit`` of ``ordersCount`` (since 2025-07); beyond it precision is AT_LEAST."""
     change_from_quantity_version: str = "2026-04"
     """From this API version ``changeFromQuantity`` replaces ``compareQuantity`` and the
-    ``@idempotent`` directive is mandatory on ``inventoryAdjustQuantities``."""
+    ``@idempotent`` directive is mandatory on ``inventoryAdjustQuantities`` and ``refundCreate``."""
 
     def __post_init__(self) -> None:
         checks = {
