@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from scenarios import catalogue
+from scenarios import catalogue, exceptions_cli
 from scenarios.loader import ScenarioError, load
 from scenarios.processes import ProcessFailed, Service, free_port, python_module, wait_ready
 from simclock import ScaledClock
@@ -187,6 +187,8 @@ def parser() -> argparse.ArgumentParser:
     validate.add_argument("scenario")
     validate.set_defaults(func=cmd_validate)
 
+    exceptions_cli.add_parser(sub)
+
     mocks = sub.add_parser("mocks", help="start mock platforms alone until interrupted")
     mocks.add_argument(
         "--platform",
@@ -202,6 +204,10 @@ def parser() -> argparse.ArgumentParser:
     )
     mocks.add_argument("--time-scale", type=float, default=1.0)
     mocks.set_defaults(func=cmd_mocks)
+
+    from scenarios.bench import add_parser as add_bench_parser
+
+    add_bench_parser(sub)
     return p
 
 

@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 
 import loadtests
-from scenarios import catalogue
+from scenarios import alert_sink, catalogue
 from scenarios.invariants import Findings, check
 from scenarios.processes import ProcessFailed, Service, free_port, python_module, wait_ready
 from scenarios.schema import Scenario
@@ -122,9 +122,30 @@ class Rehearsal:
             "stock_buffer": eng.stock_buffer,
             "webhook_address": f"http://127.0.0.1:{port}/webhooks/shopify",
             "timing": eng.timing,
+            "alerts": {"url": f"{self.services['alerts'].url}/alerts"},
             "seed": self.scenario.seed,
             "clock": self.clock.to_dict(),
         }
+
+    def _start_alert_sink(self) -> Service:
+        """Where the engine's exception alerts go; what it receives lands in the results."""
+        port = free_port()
+        service = Service(
+            name="alert sink",
+            argv=python_module(
+                "scenarios.alert_sink",
+                "--port",
+                str(port),
+                "--out",
+                str(self.results / "alerts.jsonl"),
+            ),
+            log_path=self.results / "alerts.log",
+            url=f"http://127.0.0.1:{port}",
+        )
+        service.start()
+        self.services["alerts"] = service
+        wait_ready(service, "/health", self.clock)
+        return service
 
     def _start_engine(self, location_map: dict[str, int]) -> Service:
         port = free_port()
@@ -281,6 +302,7 @@ class Rehearsal:
         shop_location = int(seeded.json()["locations"][0]["id"])
         location_map = {catalogue.ERP_LOCATION_ID: shop_location}
         echo(f"  mocks up and seeded: {len(self.products)} SKUs")
+        self._start_alert_sink()
         self._start_engine(location_map)
         echo("  engine ready (webhooks subscribed, stock read)")
 
@@ -336,7 +358,8 @@ class Rehearsal:
             (self.results / f"{name}_state.json").write_text(json.dumps(state, default=str))
         engine_status = self._get("engine", "/status")
         exceptions = self._get("engine", "/exceptions")["exceptions"]
-        surfaced = {str(e["record_key"]).removeprefix("shopify-") for e in exceptions}
+        held = self._get("engine", "/exceptions/records")["records"]
+        surfaced = {str(r["order_id"]) for r in held if r["channel"] == "shopify"}
         findings: Findings = check(
             shopify_state,
             erp_state,
@@ -355,6 +378,7 @@ class Rehearsal:
             load_report=self._read_json(self.results / "load_report.json"),
             locust_rows=self._locust_rows(),
             kills=self.kills,
+            alerts=alert_sink.read(self.results / "alerts.jsonl"),
             settled_after_load=None if settled_at is None else max(0.0, settled_at - load_ended),
             converged=settled_at is not None,
         )

@@ -79,6 +79,7 @@ def build_summary(
     load_report: dict[str, Any],
     locust_rows: list[dict[str, str]],
     kills: list[dict[str, float]],
+    alerts: list[dict[str, Any]],
     settled_after_load: float | None,
     converged: bool,
 ) -> dict[str, Any]:
@@ -135,6 +136,7 @@ def build_summary(
         "exceptions": exceptions[:50],
         "load": {**load_report, "requests": requests},
         "engine_kills": kills,
+        "alerts_received": alerts,
         "examples": findings.examples,
     }
 
@@ -213,6 +215,10 @@ def table(summary: dict[str, Any]) -> str:
         ),
         ("drain from peak to empty (sim s)", _fmt(summary["drain_seconds"])),
         ("shopify calls / 429s", f"{shop['calls']} / {shop['throttled_429']}"),
+        (
+            "shopify: engine paced by the bucket (sim s)",
+            _fmt(summary["engine"].get("shopify", {}).get("budget", {}).get("waited_seconds")),
+        ),
         (
             "erp calls / concurrency rejections / max in flight",
             f"{erp['calls']} / {erp['concurrency_rejections']} / {erp['max_in_flight']}",

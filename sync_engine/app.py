@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.responses import Response
 
 from sync_engine.engine import Engine
+from sync_engine.exceptions import exceptions_router
 from sync_engine.ingress import ingress_router
 
 
@@ -28,6 +29,7 @@ def create_app(engine: Engine, *, run_loops: bool = True) -> FastAPI:
     app = FastAPI(title="Rehearsal sync engine", lifespan=lifespan)
     app.state.engine = engine
     app.include_router(ingress_router(engine))
+    app.include_router(exceptions_router(engine))
 
     @app.get("/health")
     async def health() -> dict[str, Any]:
@@ -36,10 +38,6 @@ def create_app(engine: Engine, *, run_loops: bool = True) -> FastAPI:
     @app.get("/status")
     async def status() -> dict[str, Any]:
         return engine.status()
-
-    @app.get("/exceptions")
-    async def exceptions() -> dict[str, Any]:
-        return {"exceptions": engine.store.exceptions()}
 
     @app.get("/metrics")
     async def metrics() -> Response:

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from sync_engine.exceptions import AlertSettings
+
+LEASE_MARGIN_SECONDS = 30.0
+"""Added to the ERP request timeout to make an order lease: a request that is still running
+when its lease ends would be sent a second time by another engine (harmless, it is an
+idempotent upsert, but wasted budget), so the lease outlives the request's timeout."""
 
 
 class _Strict(BaseModel):
@@ -55,7 +62,15 @@ class Timing(_Strict):
 class EngineConfig(_Strict):
     """Everything one engine process needs."""
 
-    db_path: str
+    db_path: str | None = None
+    """SQLite file (kept for older configs; ``store_url`` is the general form)."""
+    store_url: str | None = None
+    """Where state lives: ``sqlite:///path``, ``memory://`` or ``postgresql://…`` (see
+    ``sync_engine.store.open_store``). Takes precedence over ``db_path``."""
+    engine_id: str | None = None
+    """This engine's name as a lease owner; default: host, pid and a random suffix."""
+    order_lease_margin: float = Field(LEASE_MARGIN_SECONDS, gt=0)
+    """An order lease lasts the ERP request timeout plus this (simulated seconds)."""
     shopify: ShopifyDestination
     erp: ErpDestination
     location_map: dict[str, int]
@@ -69,8 +84,26 @@ class EngineConfig(_Strict):
     webhook_address: str
     """Where the platform should deliver webhooks to this engine."""
     timing: Timing = Field(default_factory=Timing)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
+    """Where exception alerts go (new fingerprint, threshold reached)."""
     seed: int = 0
     clock: dict[str, float] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _has_store(self) -> EngineConfig:
+        if self.store_url is None and self.db_path is None:
+            raise ValueError("give store_url (or db_path for a SQLite file)")
+        return self
+
+    @property
+    def store_location(self) -> str:
+        """The URL (or bare SQLite path) ``open_store`` is given."""
+        return self.store_url or str(self.db_path)
+
+    @property
+    def order_lease_seconds(self) -> float:
+        """How long a claimed order stays ours before another engine may take it over."""
+        return self.erp.request_timeout + self.order_lease_margin
 
     @property
     def channel_sales_location(self) -> int:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import socket
+import uuid
 from typing import Any
 
 import httpx
@@ -14,13 +17,19 @@ from sync_engine.config import EngineConfig
 from sync_engine.connectors.netsuite_rest import NetSuiteRest
 from sync_engine.connectors.shopify_rest import ShopifyRest
 from sync_engine.errors import SyncError, Throttled
+from sync_engine.exceptions import AlertNotifier
 from sync_engine.flows.inventory import InventorySync
 from sync_engine.flows.order_poller import OrderPoller
 from sync_engine.flows.orders import OrderSync
 from sync_engine.metrics import Metrics
-from sync_engine.store import Store
+from sync_engine.store import open_store
 
 WEBHOOK_TOPICS = ("orders/create",)
+
+
+def default_engine_id() -> str:
+    """A lease owner name unique across machines and restarts, and readable in the store."""
+    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
 
 class Engine:
@@ -37,7 +46,8 @@ class Engine:
         self.config = config
         self.clock = clock
         self.metrics = Metrics()
-        self.store = Store(config.db_path)
+        self.engine_id = config.engine_id or default_engine_id()
+        self.store = open_store(config.store_location)
         self.shopify = ShopifyRest(
             config.shopify, clock=clock, metrics=self.metrics, transport=shopify_transport
         )
@@ -60,7 +70,11 @@ class Engine:
             erp_location_id=erp_location,
             rng=derive(config.seed, "engine.retry"),
             scarce_below=config.scarce_stock_below,
+            owner=self.engine_id,
+            lease_seconds=config.order_lease_seconds,
+            on_exception=lambda fp: self.alerts.on_exception(fp),
         )
+        self.alerts = AlertNotifier(config.alerts, self)
         self.inventory = InventorySync(
             config=config, store=self.store, shopify=self.shopify, erp=self.erp, clock=clock
         )
@@ -103,6 +117,7 @@ class Engine:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.orders.stop()
+        await self.alerts.aclose()
         await self.shopify.aclose()
         await self.erp.aclose()
         self.store.close()
@@ -140,6 +155,7 @@ class Engine:
             "shopify": {
                 "bucket_used": self.shopify.bucket_used,
                 "bucket_max": self.shopify.bucket_max,
+                "budget": self.shopify.budget.stats(),
             },
             "webhooks": {
                 "received": self.webhooks_received,
@@ -147,4 +163,5 @@ class Engine:
                 "rejected": self.webhooks_rejected,
             },
             "poller": {"recovered": self.poller.recovered},
+            "alerts": {"sent": self.alerts.sent, "failed": self.alerts.failed},
         }

@@ -53,6 +53,12 @@ class Metrics:
             ["destination"],
             registry=self.registry,
         )
+        self.budget_utilisation = Gauge(
+            "rehearsal_engine_budget_utilisation",
+            "Share of the learned budget being spent (rate ÷ learned rate, or in flight ÷ limit)",
+            ["destination"],
+            registry=self.registry,
+        )
         self.synced = Counter(
             "rehearsal_engine_records_synced",
             "Records carried to their destination, by flow",

@@ -70,9 +70,7 @@ class System:
 
     async def findings(self) -> Findings:
         shop, erp = await self.states()
-        exceptions = {
-            str(x["record_key"]).removeprefix("shopify-") for x in self.engine.store.exceptions()
-        }
+        exceptions = {str(r["order_id"]) for r in self.engine.store.held_records()}
         return check(
             shop,
             erp,

@@ -1,7 +1,8 @@
-"""Shopify REST Admin API connector: wire ↔ canonical, nothing about retries or scheduling.
+"""Shopify REST Admin API connector: wire ↔ canonical, nothing about retries.
 
-It does keep the bucket reading Shopify returns on every response
-(``X-Shopify-Shop-Api-Call-Limit``) so callers can pace themselves before they are throttled.
+Every call first waits for room in a :class:`~sync_engine.budgets.LeakyBucketBudget` and hands
+it the answer afterwards (``X-Shopify-Shop-Api-Call-Limit``, status, ``Retry-After``), so calls
+are paced to the bucket instead of discovering it through 429s.
 """
 
 from __future__ import annotations
@@ -14,13 +15,15 @@ from typing import Any
 import httpx
 
 from simclock import Clock, parse_iso_utc
+from sync_engine.budgets import LeakyBucketBudget, parse_call_limit
 from sync_engine.config import ShopifyDestination
-from sync_engine.connectors.http import classify, json_exact, send
+from sync_engine.connectors.http import classify, json_exact, parse_retry_after, send
 from sync_engine.errors import SyncError
 from sync_engine.metrics import Metrics
 from sync_engine.model import Order, OrderLine
 
 DESTINATION = "shopify"
+CALL_LIMIT_HEADER = "X-Shopify-Shop-Api-Call-Limit"
 
 
 def order_from_wire(wire: dict[str, Any]) -> Order:
@@ -73,6 +76,7 @@ class ShopifyRest:
         clock: Clock,
         metrics: Metrics,
         transport: httpx.AsyncBaseTransport | None = None,
+        budget: LeakyBucketBudget | None = None,
     ) -> None:
         self.dest = dest
         self.clock = clock
@@ -84,7 +88,10 @@ class ShopifyRest:
             timeout=httpx.Timeout(30.0),
             limits=httpx.Limits(max_connections=20),
         )
+        self.budget = budget or LeakyBucketBudget(clock=clock, headroom=dest.bucket_headroom)
+        """Shared by every caller of this store (pushes, poller, full syncs)."""
         self.bucket_used = 0
+        """Last ``used`` the store reported."""
         self.bucket_max = 40
         self.bucket_seen_at = clock.now()
 
@@ -99,15 +106,31 @@ class ShopifyRest:
         params: dict[str, Any] | None = None,
         body: dict[str, Any] | None = None,
     ) -> httpx.Response:
-        """One call; a non-2xx becomes the matching error from the error tree."""
+        """One call, once the budget has room; a non-2xx becomes the matching error."""
         request = self.client.build_request(method, url, params=params, json=body)
-        response = await send(
-            self.client, request, destination=DESTINATION, clock=self.clock, metrics=self.metrics
+        ticket = await self.budget.acquire()
+        try:
+            response = await send(
+                self.client,
+                request,
+                destination=DESTINATION,
+                clock=self.clock,
+                metrics=self.metrics,
+            )
+        except BaseException:
+            # No answer (or cancelled): the budget keeps the pour but stops waiting for it.
+            self.budget.release(ticket)
+            raise
+        limit = parse_call_limit(response.headers.get(CALL_LIMIT_HEADER))
+        self.budget.observe(
+            ticket,
+            status=response.status_code,
+            call_limit=limit,
+            retry_after=parse_retry_after(response.headers.get("Retry-After")),
         )
-        limit = response.headers.get("X-Shopify-Shop-Api-Call-Limit")
-        if limit and "/" in limit:
-            used, _, cap = limit.partition("/")
-            self.bucket_used, self.bucket_max = int(used), int(cap)
+        self.metrics.budget_utilisation.labels(DESTINATION).set(self.budget.utilisation())
+        if limit is not None:
+            self.bucket_used, self.bucket_max = limit
             self.bucket_seen_at = self.clock.now()
             self.metrics.bucket_used.labels(DESTINATION).set(self.bucket_used)
         if response.is_success:

@@ -12,8 +12,11 @@ import asyncio
 import hashlib
 import random
 import re
+import uuid
+from collections.abc import Callable
 
 from simclock import Clock
+from sync_engine.budgets import ConcurrencyBudget
 from sync_engine.config import ErpDestination, Timing
 from sync_engine.connectors.netsuite_rest import DESTINATION, NetSuiteRest
 from sync_engine.errors import ConcurrencyRejected, SyncError
@@ -28,33 +31,18 @@ def fingerprint(flow: str, code: str | None, reason: str) -> str:
     return hashlib.sha1(f"{flow}|{code}|{shape}".encode()).hexdigest()[:16]
 
 
-class ConcurrencyGovernor:
-    """Additive-increase / multiplicative-decrease limit on requests in flight."""
+def concurrency_budget(dest: ErpDestination, clock: Clock) -> ConcurrencyBudget:
+    """The ERP's learned concurrency budget, from the destination's settings."""
+    return ConcurrencyBudget(
+        clock=clock,
+        initial=dest.initial_concurrency,
+        maximum=dest.max_concurrency,
+        decrease_factor=dest.decrease_factor,
+    )
 
-    def __init__(self, dest: ErpDestination, clock: Clock) -> None:
-        self.limit = float(dest.initial_concurrency)
-        self.ceiling = float(dest.max_concurrency)
-        self.factor = dest.decrease_factor
-        self.clock = clock
-        self.rejections = 0
-        self._last_cut = -1e18
 
-    @property
-    def allowed(self) -> int:
-        return max(1, int(self.limit))
-
-    def on_success(self, in_flight: int) -> None:
-        """Grow only while the limit is in use: idle headroom proves nothing about capacity."""
-        if in_flight + 1 >= self.allowed:
-            self.limit = min(self.ceiling, self.limit + 1.0 / self.limit)
-
-    def on_rejected(self, cut_spacing: float) -> None:
-        """Cut once per burst: the requests already in flight were sent at the old limit."""
-        self.rejections += 1
-        now = self.clock.now()
-        if now - self._last_cut >= cut_spacing:
-            self.limit = max(1.0, self.limit * self.factor)
-            self._last_cut = now
+DEFAULT_LEASE_SECONDS = 150.0
+"""The ERP's default request timeout plus a margin (see ``EngineConfig.order_lease_seconds``)."""
 
 
 class OrderSync:
@@ -72,8 +60,16 @@ class OrderSync:
         erp_location_id: str,
         rng: random.Random,
         scarce_below: int = 0,
+        owner: str | None = None,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
+        on_exception: Callable[[str], None] | None = None,
     ) -> None:
         self.store = store
+        self.on_exception = on_exception
+        """Told the fingerprint each time a record is held (alerts hang off this)."""
+        self.owner = owner or f"orders-{uuid.uuid4().hex}"
+        """Lease owner: orders this engine claimed are nobody else's until the lease ends."""
+        self.lease_seconds = lease_seconds
         self.scarce_below = scarce_below
         self.erp = erp
         self.clock = clock
@@ -81,7 +77,7 @@ class OrderSync:
         self.timing = timing
         self.erp_location_id = erp_location_id
         self.rng = rng
-        self.governor = ConcurrencyGovernor(dest, clock)
+        self.governor = concurrency_budget(dest, clock)
         self.in_flight: dict[str, asyncio.Task[None]] = {}
         self.last_latency = 1.0
 
@@ -90,13 +86,23 @@ class OrderSync:
         capacity = self.governor.allowed - len(self.in_flight)
         if capacity <= 0:
             return 0
-        due = self.store.due_orders(
-            self.clock.now(), capacity, set(self.in_flight), scarce_below=self.scarce_below
+        # A lease, not an in-memory set, keeps an order to one engine: other engine processes
+        # sharing the store skip it, and if this process dies the lease runs out.
+        due = self.store.lease_due_orders(
+            self.owner,
+            self.clock.now(),
+            capacity,
+            self.lease_seconds,
+            scarce_below=self.scarce_below,
         )
         for item in due:
             key = item.order.order_id
+            if key in self.in_flight:
+                continue  # our own lease ran out mid-request; the running attempt settles it
             self.in_flight[key] = asyncio.create_task(self._sync_one(item))
         self.metrics.concurrency_limit.labels(DESTINATION).set(self.governor.limit)
+        utilisation = self.governor.utilisation(len(self.in_flight))
+        self.metrics.budget_utilisation.labels(DESTINATION).set(utilisation)
         return len(due)
 
     async def run(self) -> None:
@@ -120,6 +126,9 @@ class OrderSync:
             task.cancel()
         await asyncio.gather(*self.in_flight.values(), return_exceptions=True)
         self.in_flight.clear()
+        # Outcomes of cancelled requests are unknown: hand the orders to the other engines now
+        # rather than when the leases run out (the upsert by external id makes a resend safe).
+        self.store.release_leases(self.owner)
 
     async def _sync_one(self, due: DueOrder) -> None:
         order = due.order
@@ -140,7 +149,8 @@ class OrderSync:
         order = due.order
         now = self.clock.now()
         if isinstance(error, ConcurrencyRejected):
-            self.governor.on_rejected(cut_spacing=self.last_latency)
+            # A rejection comes back at once: what is in flight now is what it went out with.
+            self.governor.on_rejected(cut_spacing=self.last_latency, sent_with=len(self.in_flight))
         decision = decide(
             error,
             due.attempts + 1,
@@ -152,10 +162,9 @@ class OrderSync:
             self.store.mark_retry(order, next_attempt_at=now + decision.delay, error=str(error))
             return
         reason = str(error)
+        held_under = fingerprint("orders", error.code, reason)
         self.store.mark_exception(
-            order,
-            now=now,
-            reason=reason,
-            code=error.code,
-            fingerprint=fingerprint("orders", error.code, reason),
+            order, now=now, reason=reason, code=error.code, fingerprint=held_under
         )
+        if self.on_exception is not None:
+            self.on_exception(held_under)

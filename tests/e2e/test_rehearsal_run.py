@@ -41,7 +41,11 @@ def test_flash_sale_converges_while_both_limits_bite(tmp_path: Path) -> None:
     assert summary["lost"] == 0 and summary["duplicated"] == 0, summary["examples"]
     assert summary["amount_drift"] == 0 and summary["unsurfaced_failures"] == 0
     # The limits really bit: the engine was throttled by Shopify and rejected by the ERP ...
-    assert summary["platforms"]["shopify"]["throttled_429"] > 0
+    # The engine spends Shopify's bucket without tipping into 429s (issue 4): the bucket bit
+    # when the engine had to wait for it, and 429s stay within 2% of calls.
+    shop = summary["platforms"]["shopify"]
+    assert summary["engine"]["shopify"]["budget"]["waited_seconds"] > 0
+    assert shop["throttled_429"] <= 0.02 * shop["calls"]
     assert summary["platforms"]["erp"]["concurrency_rejections"] > 0
     assert summary["backlog"]["peak"] > 20
     # ... and still converged, with nothing oversold and no stock drift.

@@ -1,0 +1,270 @@
+"""The store contract over SQL, shared by SQLite and PostgreSQL.
+
+Subclasses supply a connection (``_execute``, ``_transaction``) and the one operation whose
+SQL differs, leasing. Everything else is the named SQL in :mod:`sync_engine.store.queries`.
+"""
+
+from __future__ import annotations
+
+import abc
+import json
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any, Protocol
+
+from sync_engine.model import Order
+from sync_engine.store import queries as q
+from sync_engine.store.contract import (
+    EXCEPTION_FIELDS,
+    DueOrder,
+    StockRow,
+    Store,
+    check_settable,
+)
+
+
+class Cursor(Protocol):
+    """What both DB-API cursors (sqlite3, psycopg) give us."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> Sequence[Any]: ...
+
+
+def order_params(order: Order) -> dict[str, Any]:
+    """The key of an order's row."""
+    return {"channel": order.channel, "order_id": order.order_id}
+
+
+def due_order(payload: str, attempts: int) -> DueOrder:
+    """Rebuild a queued order from its stored payload."""
+    return DueOrder(order=Order.from_json(json.loads(payload)), attempts=int(attempts))
+
+
+class SqlStore(Store):
+    """Everything but connection handling and leasing, once for both SQL databases.
+
+    One connection per store instance; a lock makes an instance safe to share between threads
+    (each method is one transaction). Several instances, in one process or many, coordinate
+    through the database alone.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+
+    @abc.abstractmethod
+    def _execute(self, sql: str, params: Mapping[str, Any] | None = None) -> Cursor:
+        """Run one named query (``:name`` parameters)."""
+
+    @abc.abstractmethod
+    def _begin(self) -> AbstractContextManager[None]:
+        """A write transaction: committed on exit, rolled back on an exception."""
+
+    @contextmanager
+    def _tx(self) -> Iterator[None]:
+        with self._lock, self._begin():
+            yield
+
+    def _read(self, sql: str, params: Mapping[str, Any] | None = None) -> Sequence[Any]:
+        with self._lock:
+            return self._execute(sql, params).fetchall()
+
+    # -- ingress -----------------------------------------------------------------------------
+
+    def accept_webhook(
+        self,
+        *,
+        webhook_id: str,
+        topic: str,
+        body: bytes,
+        order: Order | None,
+        now: float,
+        sales_location: int,
+    ) -> bool:
+        with self._tx():
+            cur = self._execute(
+                q.INSERT_INBOX, {"webhook_id": webhook_id, "topic": topic, "now": now, "body": body}
+            )
+            if cur.rowcount == 0:
+                return False
+            if order is not None:
+                self._ingest(order, source="webhook", now=now, sales_location=sales_location)
+            return True
+
+    def ingest_orders(self, orders: Iterable[Order], *, now: float, sales_location: int) -> int:
+        with self._tx():
+            return sum(
+                self._ingest(o, source="poll", now=now, sales_location=sales_location)
+                for o in orders
+            )
+
+    def _ingest(self, order: Order, *, source: str, now: float, sales_location: int) -> bool:
+        num = int(order.order_id)
+        key = order_params(order)
+        cur = self._execute(
+            q.INSERT_ORDER,
+            {
+                **key,
+                "order_num": num,
+                "payload": json.dumps(order.to_json()),
+                "source": source,
+                "now": now,
+                "created_ts": order.created_ts,
+            },
+        )
+        if cur.rowcount == 0:
+            return False
+        for line in order.lines:
+            self._execute(q.INSERT_LINE, {**key, "sku": line.sku, "quantity": line.quantity})
+            self._execute(
+                q.LEDGER_SUBTRACT,
+                {
+                    "quantity": line.quantity,
+                    "sku": line.sku,
+                    "location": sales_location,
+                    "order_num": num,
+                },
+            )
+        return True
+
+    # -- order queue -------------------------------------------------------------------------
+
+    def release_leases(self, owner: str) -> int:
+        with self._tx():
+            return self._execute(q.RELEASE_LEASES, {"owner": owner}).rowcount
+
+    def mark_synced(self, order: Order, *, now: float) -> None:
+        with self._tx():
+            self._execute(q.MARK_SYNCED, {**order_params(order), "now": now})
+            self._execute(q.RESOLVE_REPLAYED, {**order_params(order), "now": now})
+
+    def mark_retry(self, order: Order, *, next_attempt_at: float, error: str) -> None:
+        with self._tx():
+            self._execute(
+                q.MARK_RETRY,
+                {**order_params(order), "next_attempt_at": next_attempt_at, "error": error},
+            )
+
+    def mark_exception(
+        self, order: Order, *, now: float, reason: str, code: str | None, fingerprint: str
+    ) -> None:
+        with self._tx():
+            self._execute(
+                q.HOLD_ORDER, {**order_params(order), "reason": reason, "fingerprint": fingerprint}
+            )
+            self._execute(
+                q.UPSERT_EXCEPTION,
+                {
+                    "fingerprint": fingerprint,
+                    "record_key": order.external_id,
+                    "reason": reason,
+                    "code": code,
+                    "now": now,
+                    "sample": json.dumps(order.to_json()),
+                },
+            )
+
+    def held_records(self) -> list[dict[str, Any]]:
+        return [
+            {"channel": c, "order_id": o, "fingerprint": fp, "reason": reason}
+            for c, o, fp, reason in self._read(q.HELD_RECORDS)
+        ]
+
+    def order_counts(self) -> dict[str, int]:
+        counts = {"pending": 0, "synced": 0, "exception": 0}
+        counts.update({str(state): int(n) for state, n in self._read(q.ORDER_COUNTS)})
+        return counts
+
+    def last_order_received_at(self) -> float | None:
+        (value,) = self._read(q.LAST_RECEIVED)[0]
+        return None if value is None else float(value)
+
+    def max_order_num(self) -> int:
+        (value,) = self._read(q.MAX_ORDER_NUM)[0]
+        return int(value or 0)
+
+    # -- exception queue ---------------------------------------------------------------------
+
+    def exceptions(self, state: str | None = None, flow: str | None = None) -> list[dict[str, Any]]:
+        filters = ""
+        params: dict[str, Any] = {}
+        if state is not None:
+            filters += " AND state = :state"
+            params["state"] = state
+        if flow is not None:
+            filters += " AND flow = :flow"
+            params["flow"] = flow
+        rows = self._read(q.LIST_EXCEPTIONS.format(filters=filters), params)
+        return [dict(zip(EXCEPTION_FIELDS, row, strict=True)) for row in rows]
+
+    def set_exception_state(self, fingerprint: str, state: str, now: float) -> bool:
+        wanted = check_settable(state)
+        with self._tx():
+            cur = self._execute(
+                q.SET_EXCEPTION_STATE,
+                {"state": wanted.value, "now": now, "fingerprint": fingerprint},
+            )
+            return cur.rowcount > 0
+
+    def replay_exceptions(self, fingerprint: str, now: float) -> int:
+        with self._tx():
+            params = {"fingerprint": fingerprint, "now": now}
+            requeued = self._execute(q.REQUEUE_HELD, params).rowcount
+            if requeued:
+                self._execute(q.MARK_REPLAYING, params)
+            return requeued
+
+    # -- stock ledger ------------------------------------------------------------------------
+
+    def held_quantities(self, sales_location: int) -> dict[str, int]:
+        rows = self._read(q.HELD_QUANTITIES, {"location": sales_location})
+        return {str(sku): int(total) for sku, total in rows}
+
+    def set_erp_levels(self, levels: dict[tuple[str, int], int], *, read_started: float) -> int:
+        updated = 0
+        with self._tx():
+            for (sku, location), ats in levels.items():
+                key = {"sku": sku, "location": location}
+                self._execute(q.ENSURE_STOCK_ROW, key)
+                cur = self._execute(
+                    q.SET_ERP_LEVEL, {**key, "ats": ats, "read_started": read_started}
+                )
+                updated += cur.rowcount
+        return updated
+
+    def reset_channel_levels(self, levels: dict[tuple[str, int], int], *, marker: int) -> None:
+        with self._tx():
+            for (sku, location), available in levels.items():
+                self._execute(
+                    q.RESET_CHANNEL_LEVEL,
+                    {"sku": sku, "location": location, "available": available, "marker": marker},
+                )
+
+    def apply_push(self, sku: str, location: int, delta: int) -> None:
+        with self._tx():
+            self._execute(q.APPLY_PUSH, {"sku": sku, "location": location, "delta": delta})
+
+    def stock_rows(self) -> list[StockRow]:
+        return [
+            StockRow(
+                sku=str(sku),
+                location=int(loc),
+                channel_est=None if est is None else int(est),
+                erp_ats=None if ats is None else int(ats),
+            )
+            for sku, loc, est, ats in self._read(q.STOCK_ROWS)
+        ]
+
+    # -- cursors -----------------------------------------------------------------------------
+
+    def get(self, key: str) -> str | None:
+        rows = self._read(q.KV_GET, {"key": key})
+        return None if not rows else str(rows[0][0])
+
+    def put(self, key: str, value: str) -> None:
+        with self._tx():
+            self._execute(q.KV_PUT, {"key": key, "value": value})
