@@ -144,6 +144,7 @@ class Engine:
             "erp": {
                 "concurrency_limit": round(self.orders.governor.limit, 2),
                 "rejections": self.orders.governor.rejections,
+                "circuit": self.erp.breaker.stats(),
             },
             "inventory": {
                 "pending_pushes": len(pushes),
@@ -156,6 +157,7 @@ class Engine:
                 "bucket_used": self.shopify.bucket_used,
                 "bucket_max": self.shopify.bucket_max,
                 "budget": self.shopify.budget.stats(),
+                "circuit": self.shopify.breaker.stats(),
             },
             "webhooks": {
                 "received": self.webhooks_received,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from sync_engine.errors import PermanentError, SyncError, Throttled
+from sync_engine.errors import PermanentError, SyncError
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,6 +27,8 @@ def decide(
         return RetryDecision(retry=False)
     ceiling = min(cap, base * (2 ** max(0, attempt - 1)))
     delay = rng.uniform(0.0, ceiling)
-    if isinstance(error, Throttled) and error.retry_after is not None:
-        delay = max(delay, error.retry_after)
+    # Throttles and open circuits say how long to stay away; that is a floor.
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after is not None:
+        delay = max(delay, float(retry_after))
     return RetryDecision(retry=True, delay=delay)

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from simclock import Clock
+from sync_engine.circuit import CircuitBreaker
 from sync_engine.errors import (
     AuthFailed,
     OutcomeUnknown,
@@ -54,16 +55,36 @@ async def send(
     destination: str,
     clock: Clock,
     metrics: Metrics,
+    breaker: CircuitBreaker | None = None,
 ) -> httpx.Response:
-    """Send one request, timing it in simulated seconds and counting its status."""
+    """Send one request, timing it in simulated seconds and counting its status.
+
+    With a ``breaker``, nothing is sent while the destination's circuit is open; server errors
+    and lost connections count against it.
+    """
+    if breaker is not None:
+        breaker.before_call()
     started = clock.now()
     metrics.in_flight.labels(destination).inc()
     try:
         response = await client.send(request)
     except httpx.TransportError as exc:
         metrics.observe_call(destination, "error", clock.now() - started)
+        if breaker is not None:
+            breaker.on_failure()
         raise OutcomeUnknown(f"{destination}: {type(exc).__name__}: {exc}") from exc
+    except BaseException:
+        if breaker is not None:
+            breaker.on_neutral()  # cancelled: frees a half-open probe slot
+        raise
     finally:
         metrics.in_flight.labels(destination).dec()
     metrics.observe_call(destination, response.status_code, clock.now() - started)
+    if breaker is not None:
+        if response.status_code >= 500:
+            breaker.on_failure()
+        elif response.is_success:
+            breaker.on_success()
+        else:
+            breaker.on_neutral()
     return response

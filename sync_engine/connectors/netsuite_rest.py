@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from simclock import Clock, iso_utc
+from sync_engine.circuit import CircuitBreaker
 from sync_engine.config import ErpDestination
 from sync_engine.connectors.http import classify, json_exact, parse_retry_after, send
 from sync_engine.errors import ConcurrencyRejected, SyncError
@@ -68,6 +69,7 @@ class NetSuiteRest:
         self.dest = dest
         self.clock = clock
         self.metrics = metrics
+        self.breaker = CircuitBreaker(DESTINATION, clock=clock)
         self.client = httpx.AsyncClient(
             base_url=f"{dest.base_url.rstrip('/')}/services/rest/record/v1/",
             headers={"Authorization": f"Bearer {dest.access_token}"},
@@ -89,7 +91,12 @@ class NetSuiteRest:
     ) -> httpx.Response:
         request = self.client.build_request(method, url, params=params, json=body)
         response = await send(
-            self.client, request, destination=DESTINATION, clock=self.clock, metrics=self.metrics
+            self.client,
+            request,
+            destination=DESTINATION,
+            clock=self.clock,
+            metrics=self.metrics,
+            breaker=self.breaker,
         )
         if response.is_success:
             return response

@@ -16,6 +16,7 @@ import httpx
 
 from simclock import Clock, parse_iso_utc
 from sync_engine.budgets import LeakyBucketBudget, parse_call_limit
+from sync_engine.circuit import CircuitBreaker
 from sync_engine.config import ShopifyDestination
 from sync_engine.connectors.http import classify, json_exact, parse_retry_after, send
 from sync_engine.errors import SyncError
@@ -81,6 +82,7 @@ class ShopifyRest:
         self.dest = dest
         self.clock = clock
         self.metrics = metrics
+        self.breaker = CircuitBreaker(DESTINATION, clock=clock)
         self.client = httpx.AsyncClient(
             base_url=f"{dest.base_url.rstrip('/')}/admin/api/{dest.api_version}/",
             headers={"X-Shopify-Access-Token": dest.access_token},
@@ -116,6 +118,7 @@ class ShopifyRest:
                 destination=DESTINATION,
                 clock=self.clock,
                 metrics=self.metrics,
+                breaker=self.breaker,
             )
         except BaseException:
             # No answer (or cancelled): the budget keeps the pour but stops waiting for it.
