@@ -58,12 +58,12 @@ class Rehearsal:
     def __init__(self, scenario: Scenario, options: RunOptions) -> None:
         self.scenario = scenario
         self.options = options
-        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        self.clock = ScaledClock(time_scale=scenario.time_scale)
+        stamp = datetime.fromtimestamp(self.clock.origin_wall, UTC).strftime("%Y%m%d-%H%M%S")
         self.results = options.results_root / f"{scenario.name}-{stamp}"
         self.results.mkdir(parents=True, exist_ok=True)
         # Credentials and process configs live outside results/: secrets never land there.
         self.private = Path(tempfile.mkdtemp(prefix="rehearsal-"))
-        self.clock = ScaledClock(time_scale=scenario.time_scale)
         self.credentials = {
             "shopify": {
                 "access_token": "shpat_" + secrets.token_hex(16),

@@ -78,6 +78,7 @@ class Engine:
         self.inventory = InventorySync(
             config=config, store=self.store, shopify=self.shopify, erp=self.erp, clock=clock
         )
+        self.inventory.last_synced_at = lambda: self.orders.last_synced_at
         self.poller = OrderPoller(
             config=config, store=self.store, shopify=self.shopify, clock=clock
         )

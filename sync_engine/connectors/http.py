@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
@@ -46,6 +47,23 @@ def classify(response: httpx.Response, detail: str) -> SyncError:
     if status >= 500:
         return ServerError(detail, status=status)
     return RecordRejected(detail, status=status)
+
+
+Requester = Callable[..., Awaitable[httpx.Response]]
+
+
+async def link_pages(
+    request: Requester, url: str, key: str, params: dict[str, Any]
+) -> AsyncIterator[list[dict[str, Any]]]:
+    """Follow ``Link: <…>; rel="next"`` cursors (Shopify, SHOPLINE), yielding each page's
+    ``key`` list as it arrives; no header means a single page."""
+    response = await request("GET", url, params=params)
+    while True:
+        yield list(json_exact(response)[key])
+        next_url = response.links.get("next", {}).get("url")
+        if not next_url:
+            return
+        response = await request("GET", next_url)
 
 
 async def send(

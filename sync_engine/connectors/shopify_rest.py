@@ -18,7 +18,7 @@ from simclock import Clock, parse_iso_utc
 from sync_engine.budgets import LeakyBucketBudget, parse_call_limit
 from sync_engine.circuit import CircuitBreaker
 from sync_engine.config import ShopifyDestination
-from sync_engine.connectors.http import classify, json_exact, parse_retry_after, send
+from sync_engine.connectors.http import classify, json_exact, link_pages, parse_retry_after, send
 from sync_engine.errors import SyncError
 from sync_engine.metrics import Metrics
 from sync_engine.model import Order, OrderLine
@@ -148,13 +148,8 @@ class ShopifyRest:
         self, url: str, key: str, params: dict[str, Any]
     ) -> AsyncIterator[list[dict[str, Any]]]:
         """Follow ``Link: rel="next"`` cursors; each page is yielded as it arrives."""
-        response = await self.request("GET", url, params=params)
-        while True:
-            yield list(json_exact(response)[key])
-            next_url = response.links.get("next", {}).get("url")
-            if not next_url:
-                return
-            response = await self.request("GET", next_url)
+        async for page in link_pages(self.request, url, key, params):
+            yield page
 
     async def locations(self) -> list[dict[str, Any]]:
         response = await self.request("GET", "locations.json")

@@ -19,7 +19,7 @@ import httpx
 
 from simclock import Clock
 from sync_engine.budgets import LeakyBucketBudget
-from sync_engine.connectors.http import classify, json_exact, parse_retry_after, send
+from sync_engine.connectors.http import classify, json_exact, link_pages, parse_retry_after, send
 from sync_engine.connectors.shopify_rest import order_from_wire as shopify_order_from_wire
 from sync_engine.metrics import Metrics
 from sync_engine.model import Order
@@ -115,13 +115,8 @@ class ShoplineRest:
         self, url: str, key: str, params: dict[str, Any]
     ) -> AsyncIterator[list[dict[str, Any]]]:
         """Follow the ``link: rel="next"`` cursor; no header means a single page."""
-        response = await self.request("GET", url, params=params)
-        while True:
-            yield list(json_exact(response)[key])
-            next_url = response.links.get("next", {}).get("url")
-            if not next_url:
-                return
-            response = await self.request("GET", next_url)
+        async for page in link_pages(self.request, url, key, params):
+            yield page
 
     async def locations(self) -> list[dict[str, Any]]:
         response = await self.request("GET", "locations.json")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from simclock import Clock, iso_utc
@@ -60,6 +61,8 @@ class InventorySync:
         self.last_full_sync: float | None = None
         self.last_erp_poll: float | None = None
         self.full_sync_needed = True
+        self.last_synced_at: Callable[[], float | None] = lambda: None
+        """When an order last reached the back office (wired to the order flow)."""
         self.pushes = 0
         self.throttled = 0
 
@@ -172,8 +175,14 @@ class InventorySync:
     # -- loops -------------------------------------------------------------------------------
 
     def quiet_sync_due(self) -> bool:
-        """Traffic has stopped since the last full sync: settle any conservative error."""
-        last_order = self.store.last_order_received_at()
+        """Traffic has stopped since the last full sync: settle any conservative error.
+
+        Traffic means orders arriving *or* reaching the back office: an order re-sent after a
+        crash is an idempotent update that leaves the ERP item's ``lastModifiedDate`` alone, so
+        no incremental poll would ever show it included; only a full read does.
+        """
+        activity = [self.store.last_order_received_at(), self.last_synced_at()]
+        last_order = max((t for t in activity if t is not None), default=None)
         if last_order is None or self.last_full_sync is None:
             return False
         quiet_for = self.clock.now() - last_order

@@ -66,6 +66,7 @@ class OrderSync:
     ) -> None:
         self.store = store
         self.on_exception = on_exception
+        self.last_synced_at: float | None = None
         """Told the fingerprint each time a record is held (alerts hang off this)."""
         self.owner = owner or f"orders-{uuid.uuid4().hex}"
         """Lease owner: orders this engine claimed are nobody else's until the lease ends."""
@@ -141,6 +142,7 @@ class OrderSync:
             self.last_latency = max(0.01, self.clock.now() - started)
             self.governor.on_success(len(self.in_flight) - 1)
             self.store.mark_synced(order, now=self.clock.now())
+            self.last_synced_at = self.clock.now()
             self.metrics.synced.labels("orders").inc()
         finally:
             self.in_flight.pop(order.order_id, None)
