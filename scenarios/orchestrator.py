@@ -125,6 +125,8 @@ class Rehearsal:
             "alerts": {"url": f"{self.services['alerts'].url}/alerts"},
             "seed": self.scenario.seed,
             "clock": self.clock.to_dict(),
+            # A stable identity: a restarted engine reclaims its own leases at once.
+            "engine_id": "rehearsal-engine-1",
         }
 
     def _start_alert_sink(self) -> Service:

@@ -89,7 +89,13 @@ class Engine:
         self._tasks: list[asyncio.Task[None]] = []
 
     async def prepare(self) -> None:
-        """Subscribe to webhooks and take a first full stock reading, retrying until it works."""
+        """Subscribe to webhooks and take a first full stock reading, retrying until it works.
+
+        First, take back this engine's own leases: an engine restarted under the same id
+        after a crash would otherwise wait out its dead predecessor's leases (resending is an
+        idempotent upsert, so even a wrongly shared id cannot duplicate an effect).
+        """
+        self.store.release_leases(self.engine_id)
         while True:
             try:
                 for topic in WEBHOOK_TOPICS:
