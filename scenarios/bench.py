@@ -247,7 +247,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
             results[case.key] = {"title": case.title, "ours": ours, "naive": naive}
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    out = args.results / "bench" / datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    # Named by when the run finished, read from the one clock like every other time here.
+    finished = datetime.fromtimestamp(ScaledClock().origin_wall, UTC)
+    out = args.results / "bench" / finished.strftime("%Y%m%d-%H%M%S")
     _write(results, out)
     print(table(results))
     print(f"  results: {out}/bench.json")

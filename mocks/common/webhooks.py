@@ -26,7 +26,7 @@ import asyncio
 import contextlib
 import heapq
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -383,3 +383,26 @@ class WebhookOutbox:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
+
+
+def outbox_lifespan(
+    outbox: WebhookOutbox, name: str
+) -> Callable[[Any], contextlib.AbstractAsyncContextManager[None]]:
+    """A FastAPI lifespan that runs ``outbox``'s delivery worker while the server is up.
+
+    State is built eagerly in each mock's ``create_app``; only the worker needs the event loop
+    (``httpx.ASGITransport`` runs no lifespan, so in-process tests drive ``deliver_due``).
+    """
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[None]:
+        worker = asyncio.create_task(outbox.run(), name=name)
+        try:
+            yield
+        finally:
+            worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
+            await outbox.aclose()
+
+    return lifespan

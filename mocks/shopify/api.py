@@ -6,9 +6,7 @@ errors raised anywhere become wire responses in the one handler below.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -17,7 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mocks.common.admin import admin_router
-from mocks.common.webhooks import WebhookOutbox
+from mocks.common.webhooks import WebhookOutbox, outbox_lifespan
 from mocks.shopify.constants import ShopifySettings
 from mocks.shopify.errors import ShopifyMockError
 from mocks.shopify.gate import AdminGate, requested_api_version
@@ -173,18 +171,9 @@ def create_app(
         settings=config, clock=clock, credentials=credentials or {}, seed=seed, outbox=outbox
     )
 
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        worker = asyncio.create_task(outbox.run(), name="shopify-webhook-outbox")
-        try:
-            yield
-        finally:
-            worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await worker
-            await outbox.aclose()
-
-    app = FastAPI(title="Rehearsal Shopify mock", lifespan=lifespan)
+    app = FastAPI(
+        title="Rehearsal Shopify mock", lifespan=outbox_lifespan(outbox, "shopify-webhook-outbox")
+    )
     app.state.model = model
     app.state.outbox = outbox
     app.state.settings = config

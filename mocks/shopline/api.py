@@ -35,9 +35,7 @@ Wire contract (PLATFORMS.md section 2; our modelling choices marked *):
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -47,7 +45,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mocks.common.admin import admin_router
-from mocks.common.webhooks import WebhookOutbox
+from mocks.common.webhooks import WebhookOutbox, outbox_lifespan
 from mocks.shopify.pagination import Page
 from mocks.shopline.constants import FaultRule, ShoplineSettings
 from mocks.shopline.errors import InvalidRequest, ShoplineMockError
@@ -280,18 +278,9 @@ def create_app(
         settings=config, clock=clock, credentials=credentials or {}, seed=seed, outbox=outbox
     )
 
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        worker = asyncio.create_task(outbox.run(), name="shopline-webhook-outbox")
-        try:
-            yield
-        finally:
-            worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await worker
-            await outbox.aclose()
-
-    app = FastAPI(title="Rehearsal SHOPLINE mock", lifespan=lifespan)
+    app = FastAPI(
+        title="Rehearsal SHOPLINE mock", lifespan=outbox_lifespan(outbox, "shopline-webhook-outbox")
+    )
     app.state.model = model
     app.state.outbox = outbox
     app.state.settings = config
