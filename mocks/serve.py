@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from simclock import Clock, ScaledClock, VirtualClock
 
-PLATFORMS = ("shopify", "shopline", "erp")
+PLATFORMS = ("shopify", "shopline", "shopware", "fulfil", "erp")
 
 
 def build_app(platform: str, config: dict[str, Any]) -> FastAPI:
@@ -35,6 +35,14 @@ def build_app(platform: str, config: dict[str, Any]) -> FastAPI:
         from mocks.shopline.api import create_app as create_shopline
 
         return create_shopline(settings=settings, clock=clock, credentials=credentials, seed=seed)
+    if platform == "shopware":
+        from mocks.shopware.api import create_app as create_shopware
+
+        return create_shopware(settings=settings, clock=clock, credentials=credentials, seed=seed)
+    if platform == "fulfil":
+        from mocks.fulfil.api import create_app as create_fulfil
+
+        return create_fulfil(settings=settings, clock=clock, credentials=credentials, seed=seed)
     if platform == "erp":
         from mocks.erp.api import create_app as create_erp
 

@@ -29,6 +29,12 @@ CREDENTIALS: dict[str, dict[str, str]] = {
     "shopify": {"access_token": "shpat_contract", "webhook_secret": "whsec_contract"},
     "erp": {"access_token": "erp_contract"},
     "shopline": {"access_token": "shopline_contract", "webhook_secret": "whsec_shopline"},
+    "shopware": {
+        "client_id": "SWIACONTRACT",
+        "client_secret": "sw_secret_contract",
+        "webhook_secret": "sw_shop_secret_contract",
+    },
+    "fulfil": {"api_key": "fulfil_contract", "webhook_secret": "ZnVsZmlsX3NlY3JldA=="},
 }
 
 
@@ -153,6 +159,8 @@ def make_target_fixture(platform: str) -> Any:
 shopify_server = make_target_fixture("shopify")
 erp_server = make_target_fixture("erp")
 shopline_server = make_target_fixture("shopline")
+shopware_server = make_target_fixture("shopware")
+fulfil_server = make_target_fixture("fulfil")
 
 
 @pytest.fixture
@@ -174,3 +182,17 @@ def shopline(shopline_server: Target) -> Target:
     shopline_server.reset()
     shopline_server.advance(60)  # buckets drain; the 10-hour token stays valid
     return shopline_server
+
+
+@pytest.fixture
+def shopware(shopware_server: Target) -> Target:
+    shopware_server.reset()
+    shopware_server.advance(3600)  # token-route limiter windows pass
+    return shopware_server
+
+
+@pytest.fixture
+def fulfil(fulfil_server: Target) -> Target:
+    fulfil_server.reset()
+    fulfil_server.advance(3600)  # the per-minute request window passes
+    return fulfil_server
