@@ -11,6 +11,9 @@ events queued after it overtake it. Delay and reorder draw from their own seeded
 switching them on shifts neither the delivery ids nor the drop/duplicate draws.
 A producer may pass ``on_settled`` to learn when a delivery is delivered or abandoned (Shopify
 counts consecutive failures per subscription and deletes the subscription).
+``rates_override`` (set by the fault plan, ``fault_plan.py``) is asked at every enqueue; the
+:class:`WebhookFaultRates` it returns replace the outbox's own rates for that delivery, so a
+webhook storm can be switched on for a window of the run. Unset, nothing changes.
 
 Two ways to drive it:
 - ``await outbox.deliver_due()`` performs every delivery due now and returns when they are done
@@ -29,7 +32,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 
@@ -53,6 +56,20 @@ class DeliveryStatus(StrEnum):
     DROPPED = "dropped"
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WebhookFaultRates:
+    """Fault rates replacing the outbox's own for one enqueue; None keeps the outbox's value."""
+
+    drop_rate: float | None = None
+    duplicate_rate: float | None = None
+    delay_rate: float | None = None
+    delay_max_seconds: float | None = None
+    reorder_rate: float | None = None
+    reorder_max_seconds: float | None = None
+
+
+RatesOverride = Callable[[], WebhookFaultRates | None]
+"""Asked at every enqueue; None means the outbox's configured rates apply."""
 HeaderBuilder = Callable[["WebhookDelivery"], Mapping[str, str]]
 """Builds the request headers for an attempt (signature, ids, topic...) from the delivery."""
 SettledCallback = Callable[["WebhookDelivery"], None]
@@ -110,6 +127,17 @@ class OutboxCounters:
         }
 
 
+class _Rates(NamedTuple):
+    """The rates one enqueue draws against."""
+
+    drop_rate: float
+    duplicate_rate: float
+    delay_rate: float
+    delay_max_seconds: float
+    reorder_rate: float
+    reorder_max_seconds: float
+
+
 class WebhookOutbox:
     """Queue of webhook deliveries with retries, faults and a bounded number in flight."""
 
@@ -129,6 +157,7 @@ class WebhookOutbox:
         delay_max_seconds: float = 3600.0,
         reorder_rate: float = 0.0,
         reorder_max_seconds: float = 30.0,
+        rates_override: RatesOverride | None = None,
     ) -> None:
         rates = (
             ("drop_rate", drop_rate),
@@ -155,6 +184,8 @@ class WebhookOutbox:
         self.delay_max_seconds = delay_max_seconds
         self.reorder_rate = reorder_rate
         self.reorder_max_seconds = reorder_max_seconds
+        self.rates_override = rates_override
+        """Fault plan hook: rates that replace the ones above while a fault window is open."""
         self.concurrency = concurrency
         self.timeout_seconds = timeout_seconds
         """Per attempt, simulated seconds (converted to wall time through the clock's scale)."""
@@ -213,28 +244,45 @@ class WebhookOutbox:
         )
         self._queued += 1
         self.deliveries[delivery.delivery_id] = delivery
+        rates = self._rates()
         # Both draws happen for every delivery so one knob never shifts the other's stream.
         drop_draw = self._fault_rng.random()
         dup_draw = self._fault_rng.random()
-        if drop_draw < self.drop_rate:
+        if drop_draw < rates.drop_rate:
             delivery.status = DeliveryStatus.DROPPED
             delivery.body = b""
             self._dropped += 1
             return delivery
-        delivery.duplicate = dup_draw < self.duplicate_rate
-        if self.delay_rate or self.reorder_rate:
-            delivery.held_for = self._hold_back()
+        delivery.duplicate = dup_draw < rates.duplicate_rate
+        if rates.delay_rate or rates.reorder_rate:
+            delivery.held_for = self._hold_back(rates)
             delivery.next_attempt_at = now + delivery.held_for
         self._schedule(delivery)
         return delivery
 
-    def _hold_back(self) -> float:
+    def _rates(self) -> _Rates:
+        """The rates for a delivery queued now: the outbox's, or the fault plan's override."""
+        own = _Rates(
+            self.drop_rate,
+            self.duplicate_rate,
+            self.delay_rate,
+            self.delay_max_seconds,
+            self.reorder_rate,
+            self.reorder_max_seconds,
+        )
+        override = self.rates_override() if self.rates_override is not None else None
+        if override is None:
+            return own
+        pairs = zip(_Rates._fields, own, strict=True)
+        return _Rates(*(v if (o := getattr(override, n)) is None else o for n, v in pairs))
+
+    def _hold_back(self, rates: _Rates) -> float:
         """Seconds to hold a new delivery back (0 for most); a delay outranks a reorder."""
         delay_draw, reorder_draw, amount = (self._timing_rng.random() for _ in range(3))
-        if delay_draw < self.delay_rate:
-            return amount * self.delay_max_seconds
-        if reorder_draw < self.reorder_rate:
-            return amount * self.reorder_max_seconds
+        if delay_draw < rates.delay_rate:
+            return amount * rates.delay_max_seconds
+        if reorder_draw < rates.reorder_rate:
+            return amount * rates.reorder_max_seconds
         return 0.0
 
     def _schedule(self, delivery: WebhookDelivery) -> None:

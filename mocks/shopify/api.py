@@ -1,12 +1,17 @@
 """FastAPI routes of the Shopify mock: read parameters, make one model call, serialise.
 
 Auth, the leaky bucket and the version/limit headers live in :class:`~mocks.shopify.gate.AdminGate`;
-errors raised anywhere become wire responses in the one handler below.
+errors raised anywhere become wire responses in the one handler below. The shared fault plan
+(``mocks/common/faults.py``, docs/faults.md) sits outside the gate on ``/admin/``; its injected
+answers use Shopify's ``{"errors": "..."}`` body (PLATFORMS 1.1): 401 with the invalid-token
+text, 423 locked, 429 with the throttle text and ``Retry-After`` (the setting), any other
+status with the rule's detail or the reason phrase (*5xx bodies are our choice: Shopify's own
+vary by edge).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
@@ -15,8 +20,15 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mocks.common.admin import admin_router
+from mocks.common.fault_rules import default_detail
+from mocks.common.faults import install_fault_plan
 from mocks.common.webhooks import WebhookOutbox, outbox_lifespan
-from mocks.shopify.constants import ShopifySettings
+from mocks.shopify.constants import (
+    INVALID_TOKEN_MESSAGE,
+    LOCKED_MESSAGE,
+    THROTTLED_MESSAGE,
+    ShopifySettings,
+)
 from mocks.shopify.errors import ShopifyMockError
 from mocks.shopify.gate import AdminGate, requested_api_version
 from mocks.shopify.graphql import graphql_router
@@ -139,6 +151,23 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return JSONResponse({"errors": message}, status_code=exc.status_code, headers=exc.headers)
 
 
+def fault_renderer(config: ShopifySettings) -> Callable[[int, str], Response]:
+    """``render_fault`` for the fault plan: Shopify's body and headers for an injected status."""
+    rate = int(config.leak_rate) if float(config.leak_rate).is_integer() else config.leak_rate
+    canonical = {
+        401: INVALID_TOKEN_MESSAGE,
+        423: LOCKED_MESSAGE,
+        429: THROTTLED_MESSAGE.format(rate=rate),
+    }
+
+    def render(status: int, detail: str) -> Response:
+        message = canonical.get(status, detail) if detail == default_detail(status) else detail
+        headers = {"Retry-After": f"{config.retry_after_seconds:.1f}"} if status == 429 else None
+        return JSONResponse({"errors": message}, status_code=status, headers=headers)
+
+    return render
+
+
 def create_app(
     *,
     settings: Mapping[str, Any] | None = None,
@@ -185,4 +214,6 @@ def create_app(
     app.add_exception_handler(ShopifyMockError, _mock_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_middleware(AdminGate, model=model)
+    app.state.render_fault = fault_renderer(config)
+    install_fault_plan(app, clock=clock, seed=seed, api_prefixes=("/admin/",))
     return app

@@ -1,25 +1,23 @@
-"""Who may call and how often: bearer tokens, the store lock and the fault plan (pure Python).
+"""Who may call and how often: bearer tokens and the store lock (pure Python).
 
 - :class:`TokenStore`: OAuth-style access tokens that expire ``token_ttl_seconds`` after issue
   (10 h). :meth:`TokenStore.rotate` issues a new token and lets the previous one live on for
   ``token_grace_seconds`` (PLATFORMS 2.1: 5 min for OAuth apps), never beyond its own expiry.
 - :class:`StoreLock`: 423 after sustained abuse: ``threshold`` 429s within ``window`` seconds
   lock the store for ``duration`` seconds (our model; SHOPLINE documents no numbers).
-- :class:`FaultPlan`: seeded injection of 402/423/433-436 on matching routes.
-All of them read time from the injected clock only.
+Both read time from the injected clock only. Injected faults (402/423/433-436 and the rest)
+belong to the shared fault plan (``mocks/common/faults.py``); :meth:`TokenStore.revoke_all` is
+what its ``revoke_token`` rule calls.
 """
 
 from __future__ import annotations
 
 import hmac
 from collections import deque
-from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from fnmatch import fnmatchcase
 from random import Random
 
-from mocks.shopline.constants import FaultRule
 from simclock import Clock, iso_utc
 
 
@@ -76,6 +74,14 @@ class TokenStore:
         previous.expires_at = min(previous.expires_at, self.clock.now() + self.grace)
         self.current = self.issue(value)
         return self.current, previous
+
+    def revoke_all(self) -> None:
+        """Every issued token stops working now (an app uninstalled, a leaked token revoked);
+        ``rotate`` still issues a working one, as a refresh would."""
+        now = self.clock.now()
+        for token in self._tokens.values():
+            token.expires_at = min(token.expires_at, now)
+        self._tokens.clear()  # forgotten: a revoked token is "Invalid", not "expired"
 
     def check(self, value: str | None) -> TokenCheck:
         """Whether ``value`` authenticates now (valid strictly before its ``expires_at``)."""
@@ -137,31 +143,3 @@ class StoreLock:
         self._throttles.clear()
         self.locked_until = None
         self.locks = 0
-
-
-class FaultPlan:
-    """Seeded choice of an injected status for a route (first matching rule that fires)."""
-
-    def __init__(self, *, rules: Iterable[FaultRule], rng: Random) -> None:
-        self.rules: tuple[FaultRule, ...] = tuple(rules)
-        self._rng = rng
-        self.injected = 0
-        """How many calls were answered by a fault since the last reset."""
-
-    def replace(self, rules: Iterable[FaultRule]) -> None:
-        """Swap the rule set (``/_mock/faults``)."""
-        self.rules = tuple(rules)
-
-    def pick(self, route: str) -> int | None:
-        """The status to answer ``route`` with, or None to serve it normally.
-
-        A rule with rate 1 always fires without a draw; others draw from the seeded stream, so
-        a run repeats for a given seed and sequence of calls.
-        """
-        for rule in self.rules:
-            if not fnmatchcase(route, rule.route):
-                continue
-            if rule.rate >= 1.0 or (rule.rate > 0.0 and self._rng.random() < rule.rate):
-                self.injected += 1
-                return rule.status
-        return None

@@ -13,8 +13,13 @@ Wire contract (PLATFORMS.md section 2; our modelling choices marked *):
 - Every ``/admin/`` response has a ``traceId`` header (sent lower-case, as ASGI requires).
 - Leaky bucket 40 at 4/s per app per store; 429 ``{"errors":"Too many request"}``.
   *Store lock*: ``lock_threshold`` 429s within ``lock_window_seconds`` -> 423 for
-  ``lock_duration_seconds``. Faults 402/423/433-436 per route or globally: settings ``faults``
-  or ``POST /_mock/faults {"faults": [{"status", "rate", "route"}]}`` (seeded draws).
+  ``lock_duration_seconds``.
+- Faults: the shared fault plan (docs/faults.md) in front of the gate on ``/admin/``, read and
+  changed at ``/_mock/faults`` (``PUT``/``POST {"rules": [...]}``, ``DELETE``). Injected answers
+  are ``{"errors": ...}`` with a ``traceId``, SHOPLINE's wording for 401, 429 and
+  402/423/433-436 (PLATFORMS 2.2). The setting ``faults`` (``[{"status", "rate", "route"}]``,
+  402/423/433-436, ``route`` an fnmatch pattern after the version) installs ``error`` rules at
+  start-up. ``revoke_token`` revokes every token; ``POST /_mock/token`` issues a working one.
 - Pagination: ``limit`` default 50, 1..1000 (*above 1000 is a 400*), ``page_info`` cursor in a
   ``link`` header with full URLs, ``rel="previous"``/``rel="next"``; no header on a single page.
   *Lists are by id ascending* (SHOPLINE's first page is in ``since_id`` mode).
@@ -30,7 +35,7 @@ Wire contract (PLATFORMS.md section 2; our modelling choices marked *):
   "discount_code"?, "shipping"?, "location_id"?}`` -> 201 ``{"order"}``; 409 insufficient
   inventory (nothing decremented); 422 unknown sku/location/code. Creates or matches the
   customer by e-mail or phone and queues ``orders/create`` webhooks.
-- ``/_mock/`` reset, seed, state, stats (shared router) plus ``token`` and ``faults``.
+- ``/_mock/`` reset, seed, state, stats (shared router), ``faults`` (shared) and ``token``.
 """
 
 from __future__ import annotations
@@ -45,11 +50,12 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mocks.common.admin import admin_router
+from mocks.common.faults import install_fault_plan
 from mocks.common.webhooks import WebhookOutbox, outbox_lifespan
 from mocks.shopify.pagination import Page
-from mocks.shopline.constants import FaultRule, ShoplineSettings
+from mocks.shopline.constants import ShoplineSettings
 from mocks.shopline.errors import InvalidRequest, ShoplineMockError
-from mocks.shopline.gate import OpenApiGate
+from mocks.shopline.gate import OpenApiGate, fault_renderer
 from mocks.shopline.models import ShoplineModel
 from mocks.shopline.resources import versioned
 from mocks.shopline.schemas import (
@@ -198,7 +204,7 @@ def build_sim_router() -> APIRouter:
 
 
 def build_control_router() -> APIRouter:
-    """SHOPLINE-only ``/_mock/`` routes: token rotation and the fault plan."""
+    """SHOPLINE-only ``/_mock/`` routes: token rotation."""
     router = APIRouter(prefix="/_mock", tags=["mock control"])
 
     @router.get("/token")
@@ -216,27 +222,6 @@ def build_control_router() -> APIRouter:
         tokens = _model(request).tokens
         new, previous = tokens.rotate(value)
         return {**tokens.describe(new), "previous": tokens.describe(previous)}
-
-    @router.get("/faults")
-    async def faults(request: Request) -> dict[str, Any]:
-        model = _model(request)
-        return {
-            "faults": [r.as_dict() for r in model.faults.rules],
-            "injected": model.faults.injected,
-        }
-
-    @router.post("/faults")
-    async def set_faults(request: Request) -> dict[str, Any]:
-        """Replace the rules: ``{"faults": [{"status", "rate"?, "route"?}]}`` (``[]`` clears)."""
-        payload = parse_json_object(await request.body(), admin=False)
-        raw = payload.get("faults")
-        if not isinstance(raw, list):
-            raise InvalidRequest("faults must be a list of {status, rate, route}")
-        try:
-            rules = [FaultRule.parse(r) for r in raw]
-        except ValueError as exc:
-            raise InvalidRequest(str(exc)) from None
-        return {"faults": _model(request).set_faults(rules)}
 
     return router
 
@@ -291,4 +276,9 @@ def create_app(
     app.add_exception_handler(ShoplineMockError, _mock_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_middleware(OpenApiGate, model=model, seed=seed)
+    app.state.render_fault = fault_renderer(seed)
+    app.state.revoke_credentials = model.tokens.revoke_all
+    # Outermost, so a faulted call needs no token and spends no budget.
+    rules = [rule.as_plan_rule() for rule in config.faults]
+    install_fault_plan(app, clock=clock, seed=seed, rules=rules, api_prefixes=("/admin/",))
     return app

@@ -13,6 +13,7 @@ Modelling choices PLATFORMS.md does not settle (see ``api.py`` for the full list
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -84,10 +85,12 @@ def _money_map(values: Mapping[str, str]) -> Mapping[str, Decimal]:
 
 @dataclass(frozen=True, kw_only=True)
 class FaultRule:
-    """Answer ``status`` instead of the real response on ``rate`` of matching calls.
+    """Settings shorthand: answer ``status`` instead of the real response on ``rate`` of calls.
 
     ``route`` is an :func:`fnmatch.fnmatch` pattern over the path after the version, e.g.
-    ``"orders.json"``, ``"orders/*"`` or ``"*"`` (every route).
+    ``"orders.json"``, ``"orders/*"`` or ``"*"`` (every route). Installed at start-up as an
+    ``error`` rule of the shared fault plan (:meth:`as_plan_rule`); at run time the plan is
+    read and changed at ``/_mock/faults`` like every mock's (docs/faults.md).
     """
 
     status: int
@@ -104,8 +107,18 @@ class FaultRule:
             raise ValueError("fault route must be a non-empty pattern")
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON shape, as ``/_mock/faults`` accepts and shows it."""
+        """JSON shape, as the ``faults`` setting takes it."""
         return {"status": self.status, "rate": self.rate, "route": self.route}
+
+    def as_plan_rule(self) -> dict[str, Any]:
+        """The same fault as a rule of the shared plan (a regex over the whole path)."""
+        route = r"^/admin/openapi/v\d{8}/" + fnmatch.translate(self.route)
+        return {
+            "kind": "error",
+            "statuses": [self.status],
+            "probability": self.rate,
+            "routes": [route],
+        }
 
     @classmethod
     def parse(cls, raw: Any) -> FaultRule:
@@ -151,7 +164,7 @@ class ShoplineSettings:
     lock_window_seconds: float = 60.0
     lock_duration_seconds: float = 300.0
     faults: tuple[FaultRule, ...] = ()
-    """Injected 402/423/433-436 answers; replaceable at run time via ``/_mock/faults``."""
+    """Injected 402/423/433-436 answers, installed on the fault plan at start-up."""
     page_limit_default: int = 50
     page_limit_max: int = 1000
     currency: str = "USD"

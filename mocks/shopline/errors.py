@@ -58,13 +58,6 @@ class StoreLocked(OpenApiError):
         super().__init__(c.STORE_LOCKED_MESSAGE)
 
 
-class InjectedFault(OpenApiError):
-    """402/423/433-436 chosen by the fault plan."""
-
-    def __init__(self, status: int) -> None:
-        super().__init__(c.FAULT_MESSAGES[status], status=status)
-
-
 class BadRequest(OpenApiError):
     """400: a parameter or body SHOPLINE cannot read; the message names it."""
 

@@ -1,5 +1,5 @@
-"""Pure ASGI middleware in front of ``/admin/openapi/``: trace id, version, auth, lock, faults,
-bucket. Shaped like Starlette's ``TrustedHostMiddleware``.
+"""Pure ASGI middleware in front of ``/admin/openapi/``: trace id, version, auth, lock, bucket.
+Shaped like Starlette's ``TrustedHostMiddleware``.
 
 For every ``/admin/`` request, in this order:
 1. a ``traceId`` header is put on the response, whatever it is (PLATFORMS 2.1);
@@ -8,24 +8,27 @@ For every ``/admin/`` request, in this order:
 3. ``Authorization: Bearer <token>``: missing, unknown or expired -> 401 ``{"errors": ...}``;
    no budget is spent;
 4. a locked store (sustained 429s) -> 423 for every call until the lock lapses;
-5. the fault plan may answer 402/423/433-436 instead (security layer in front of the API, so a
-   faulted call spends no budget);
-6. one call is poured into the app's leaky bucket; full -> 429 ``{"errors":"Too many request"}``
+5. one call is poured into the app's leaky bucket; full -> 429 ``{"errors":"Too many request"}``
    (SHOPLINE documents no Retry-After or limit header, so none is sent), counted toward the lock.
 ``/_mock/`` and ``/_sim/`` are not touched: neither authenticated nor throttled.
+Injected faults (402/423/433-436 and the rest) come from the shared fault plan, installed
+outside this gate (the security layer in front of the API, so a faulted call spends no budget);
+:func:`fault_renderer` gives them SHOPLINE's body and a ``traceId``.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mocks.common.fault_rules import default_detail
 from mocks.common.rng import derive
 from mocks.shopline import constants as c
 from mocks.shopline.access import TokenCheck
 from mocks.shopline.errors import (
-    InjectedFault,
     NotFound,
     ShoplineMockError,
     StoreLocked,
@@ -83,9 +86,6 @@ class OpenApiGate:
         if model.lock.is_locked():
             model.stats_.locked += 1
             return StoreLocked()
-        status = model.faults.pick(parts[1])
-        if status is not None:
-            return InjectedFault(status)
         if not model.acquire().allowed:
             return Throttled()
         return None
@@ -123,3 +123,24 @@ class OpenApiGate:
             {"type": "http.response.start", "status": error.status_code, "headers": all_headers}
         )
         await send({"type": "http.response.body", "body": body})
+
+
+def fault_renderer(seed: int) -> Callable[[int, str], Response]:
+    """``render_fault`` for the fault plan: ``{"errors": message}`` with a ``traceId``.
+
+    SHOPLINE's own wording for 401, 429 and 402/423/433-436 when the rule gives no detail
+    (PLATFORMS 2.2); the rule's detail (or the reason phrase) for any other status.
+    """
+    trace_rng = derive(seed, "shopline:fault-trace-ids")
+    canonical = {
+        **c.FAULT_MESSAGES,
+        401: c.INVALID_TOKEN_MESSAGE,
+        429: c.THROTTLED_MESSAGE,
+    }
+
+    def render(status: int, detail: str) -> Response:
+        message = canonical.get(status, detail) if detail == default_detail(status) else detail
+        trace = f"{trace_rng.getrandbits(128):032x}"
+        return JSONResponse({"errors": message}, status_code=status, headers={"traceid": trace})
+
+    return render

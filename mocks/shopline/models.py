@@ -3,15 +3,15 @@
 One :class:`ShoplineModel` per app instance: locations, products with variants (SKUs may repeat
 across products), inventory levels per location, customers (by e-mail and/or mobile number),
 orders, webhook subscriptions, the app's access tokens, its leaky bucket (one per app per store,
-shared by every token of the app, so a rotation never refills the budget), the store lock, the
-fault plan and the counters behind ``/_mock/stats``. Errors are raised as classes from
-``errors.py``. Deterministic for a given seed and clock.
+shared by every token of the app, so a rotation never refills the budget), the store lock and
+the counters behind ``/_mock/stats`` (injected faults are the shared fault plan's). Errors are
+raised as classes from ``errors.py``. Deterministic for a given seed and clock.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from mocks.common.ratelimit import BucketResult, LeakyBucket
@@ -19,9 +19,9 @@ from mocks.common.rng import derive
 from mocks.common.webhooks import WebhookOutbox
 from mocks.shopify.pagination import Page, paginate
 from mocks.shopline import constants as c
-from mocks.shopline.access import FaultPlan, StoreLock, TokenStore
+from mocks.shopline.access import StoreLock, TokenStore
 from mocks.shopline.checkout import reserve_and_price
-from mocks.shopline.constants import FaultRule, ShoplineSettings
+from mocks.shopline.constants import ShoplineSettings
 from mocks.shopline.customers import CustomerBook
 from mocks.shopline.errors import NotFound, ShoplineMockError, UnknownLocation, Unprocessable
 from mocks.shopline.notify import emit
@@ -102,7 +102,6 @@ class ShoplineModel:
             window=settings.lock_window_seconds,
             duration=settings.lock_duration_seconds,
         )
-        self.faults = FaultPlan(rules=settings.faults, rng=derive(seed, "shopline:faults"))
         self._clear()
 
     def _clear(self) -> None:
@@ -119,7 +118,6 @@ class ShoplineModel:
         self._next = dict(_ID_STARTS)
         self.bucket.reset()
         self.lock.reset()
-        self.faults.injected = 0
 
     def new_id(self, kind: str) -> int:
         """Next id of ``kind`` (monotonic per kind until reset)."""
@@ -144,15 +142,10 @@ class ShoplineModel:
         s.throttled += status == 429
         s.unauthorized += status == 401
 
-    def set_faults(self, rules: Iterable[FaultRule]) -> list[dict[str, Any]]:
-        """Replace the fault rules (``/_mock/faults``)."""
-        self.faults.replace(rules)
-        return [r.as_dict() for r in self.faults.rules]
-
     # -- control (/_mock/) -----------------------------------------------------------------
 
     def reset(self) -> None:
-        """Empty store, fresh counters, empty outbox, unlocked (tokens and faults are kept)."""
+        """Empty store, fresh counters, empty outbox, unlocked (tokens are kept)."""
         self._clear()
         self.outbox.reset()
 
@@ -161,13 +154,13 @@ class ShoplineModel:
         return seed_catalog(self, payload)
 
     def stats(self) -> dict[str, Any]:
-        """``/_mock/stats`` shape (the Shopify mock's, plus SHOPLINE's lock and faults)."""
+        """``/_mock/stats`` shape (the Shopify mock's, plus SHOPLINE's lock; the fault plan adds
+        ``faults``)."""
         s = self.stats_
         return {
             "calls": s.calls,
             "throttled": s.throttled,
             "locked": s.locked,
-            "faults": self.faults.injected,
             "unauthorized": s.unauthorized,
             "store_locks": self.lock.locks,
             "store_locked": self.lock.is_locked(),

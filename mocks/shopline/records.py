@@ -119,7 +119,6 @@ class CallStats:
     calls: int = 0
     throttled: int = 0
     locked: int = 0
-    faults: int = 0
     unauthorized: int = 0
     by_status: Counter[str] = field(default_factory=Counter)
     checkouts_accepted: int = 0

@@ -236,11 +236,11 @@ def test_429s_spread_beyond_the_window_never_lock() -> None:
     run(scenario, settings={"bucket_size": 1, "lock_threshold": 3, "lock_window_seconds": 60})
 
 
-def test_fault_switched_on_for_one_route_via_control_route() -> None:
+def test_fault_switched_on_for_one_route_via_the_shared_fault_plan() -> None:
     async def scenario(client: httpx.AsyncClient, app: FastAPI, clock: VirtualClock) -> None:
-        r = await client.post(
-            "/_mock/faults", json={"faults": [{"status": 402, "route": "orders*"}]}
-        )
+        orders = r"^/admin/openapi/v\d{8}/orders"
+        rule = {"kind": "error", "statuses": [402], "routes": [orders]}
+        r = await client.put("/_mock/faults", json={"rules": [rule]})
         assert r.status_code == 200
         for path in ("orders.json", "orders/count.json"):
             r = await client.get(f"{V}/{path}", headers=AUTH)
@@ -249,11 +249,13 @@ def test_fault_switched_on_for_one_route_via_control_route() -> None:
             assert r.headers["traceid"]
         assert (await client.get(f"{V}/locations.json", headers=AUTH)).status_code == 200
         assert app.state.model.bucket.level() == pytest.approx(1.0)  # faults spent no budget
-        bad = await client.post("/_mock/faults", json={"faults": [{"status": 500}]})
-        assert bad.status_code == 422
-        await client.post("/_mock/faults", json={"faults": []})
+        bad = await client.put("/_mock/faults", json={"rules": [{**rule, "statuses": [200]}]})
+        assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "statuses[0]"
+        await client.delete("/_mock/faults")
         assert (await client.get(f"{V}/orders.json", headers=AUTH)).status_code == 200
-        assert (await client.get("/_mock/faults")).json() == {"faults": [], "injected": 2}
+        shown = (await client.get("/_mock/faults")).json()
+        assert (shown["rules"], shown["counts"]["error"], shown["injected"]) == ([], 2, 2)
+        assert (await client.get("/_mock/stats")).json()["faults"]["error"] == 2
 
     run(scenario)
 
