@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sync_engine.exceptions import AlertSettings
+from sync_engine.mapping.rules import MappingRules
 
 LEASE_MARGIN_SECONDS = 30.0
 """Added to the ERP request timeout to make an order lease: a request that is still running
@@ -44,6 +47,34 @@ class ErpDestination(_Strict):
     """Simulated seconds before an ERP request's outcome is treated as unknown."""
 
 
+class ChannelSettings(_Strict):
+    """One sales channel: platform, pinned connector version, credentials and stock mapping."""
+
+    platform: Literal["shopify", "shopline", "shopware"]
+    connector: str | None = None
+    """Connector family (``shopify-rest``, ``shopify-graphql``, ``shopline-rest``,
+    ``shopware-admin``); the platform's first one when absent. The API version is pinned by
+    ``api_version``: together they are the connector id results are labelled with."""
+    base_url: str
+    api_version: str | None = None
+    access_token: str | None = Field(None, repr=False)
+    webhook_secret: str = Field(repr=False)
+    client_id: str | None = Field(None, repr=False)
+    client_secret: str | None = Field(None, repr=False)
+    location_map: dict[str, str]
+    """Back-office location id → this channel's location id (several may share one)."""
+    sales_location_id: str | None = None
+    """The channel location checkouts draw from (default: the first mapped one)."""
+    stock_buffer: int | None = Field(None, ge=0)
+    """Overrides the engine-wide buffer for this channel."""
+    page_limit: int = Field(250, ge=1, le=250)
+    bucket_headroom: float | None = Field(None, ge=0)
+
+    @property
+    def sales_location(self) -> str:
+        return self.sales_location_id or next(iter(self.location_map.values()))
+
+
 class Timing(_Strict):
     """Loop periods and back-off, all in simulated seconds."""
 
@@ -71,12 +102,17 @@ class EngineConfig(_Strict):
     """This engine's name as a lease owner; default: host, pid and a random suffix."""
     order_lease_margin: float = Field(LEASE_MARGIN_SECONDS, gt=0)
     """An order lease lasts the ERP request timeout plus this (simulated seconds)."""
-    shopify: ShopifyDestination
+    shopify: ShopifyDestination | None = None
+    """The single-Shopify form (with ``location_map``); folded into ``channels["shopify"]``."""
+    channels: dict[str, ChannelSettings] = Field(default_factory=dict)
+    """Sales channels by name; the name prefixes every external id (``shopify-1001``)."""
     erp: ErpDestination
-    location_map: dict[str, int]
-    """ERP location id → Shopify location id. Several ERP locations may map to one channel id."""
+    location_map: dict[str, int] = Field(default_factory=dict)
+    """ERP location id → Shopify location id, for the single-Shopify form."""
     sales_location_id: int | None = None
     """Channel location that checkouts draw from (default: the first mapped one)."""
+    mapping: MappingRules = Field(default_factory=MappingRules)
+    """SKU, bundle, promotion, customer and carrier rules (``sync_engine.mapping``)."""
     stock_buffer: int = Field(0, ge=0)
     """Units held back per SKU and location: channel available = ERP ATS − buffer."""
     scarce_stock_below: int = Field(50, ge=0)
@@ -95,6 +131,36 @@ class EngineConfig(_Strict):
             raise ValueError("give store_url (or db_path for a SQLite file)")
         return self
 
+    @model_validator(mode="after")
+    def _has_channels(self) -> EngineConfig:
+        if self.shopify is not None and not self.location_map:
+            raise ValueError("shopify needs location_map (ERP location id → Shopify location id)")
+        if self.shopify is None and not self.channels:
+            raise ValueError("configure at least one sales channel (channels, or shopify)")
+        if self.shopify is not None and "shopify" in self.channels:
+            raise ValueError("give Shopify either as shopify + location_map or in channels")
+        return self
+
+    @property
+    def all_channels(self) -> dict[str, ChannelSettings]:
+        """Every channel, the single-Shopify form included as ``shopify``."""
+        if self.shopify is None:
+            return dict(self.channels)
+        legacy = ChannelSettings(
+            platform="shopify",
+            base_url=self.shopify.base_url,
+            api_version=self.shopify.api_version,
+            access_token=self.shopify.access_token,
+            webhook_secret=self.shopify.webhook_secret,
+            location_map={erp: str(chan) for erp, chan in self.location_map.items()},
+            sales_location_id=None
+            if self.sales_location_id is None
+            else str(self.sales_location_id),
+            page_limit=self.shopify.page_limit,
+            bucket_headroom=self.shopify.bucket_headroom,
+        )
+        return {"shopify": legacy, **self.channels}
+
     @property
     def store_location(self) -> str:
         """The URL (or bare SQLite path) ``open_store`` is given."""
@@ -104,9 +170,3 @@ class EngineConfig(_Strict):
     def order_lease_seconds(self) -> float:
         """How long a claimed order stays ours before another engine may take it over."""
         return self.erp.request_timeout + self.order_lease_margin
-
-    @property
-    def channel_sales_location(self) -> int:
-        if self.sales_location_id is not None:
-            return self.sales_location_id
-        return next(iter(self.location_map.values()))

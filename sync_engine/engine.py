@@ -14,7 +14,10 @@ import httpx
 from simclock import Clock
 from simclock.rng import derive
 from sync_engine.config import EngineConfig
+from sync_engine.connectors.channel import ChannelConnector
 from sync_engine.connectors.netsuite_rest import NetSuiteRest
+from sync_engine.connectors.registry import build_channel
+from sync_engine.connectors.shopify_channel import ShopifyChannel
 from sync_engine.connectors.shopify_rest import ShopifyRest
 from sync_engine.errors import SyncError, Throttled
 from sync_engine.exceptions import AlertNotifier
@@ -23,8 +26,6 @@ from sync_engine.flows.order_poller import OrderPoller
 from sync_engine.flows.orders import OrderSync
 from sync_engine.metrics import Metrics
 from sync_engine.store import open_store
-
-WEBHOOK_TOPICS = ("orders/create",)
 
 
 def default_engine_id() -> str:
@@ -42,24 +43,25 @@ class Engine:
         clock: Clock,
         shopify_transport: httpx.AsyncBaseTransport | None = None,
         erp_transport: httpx.AsyncBaseTransport | None = None,
+        channel_transports: dict[str, httpx.AsyncBaseTransport] | None = None,
     ) -> None:
         self.config = config
         self.clock = clock
         self.metrics = Metrics()
         self.engine_id = config.engine_id or default_engine_id()
         self.store = open_store(config.store_location)
-        self.shopify = ShopifyRest(
-            config.shopify, clock=clock, metrics=self.metrics, transport=shopify_transport
-        )
+        transports = dict(channel_transports or {})
+        if shopify_transport is not None:
+            transports.setdefault("shopify", shopify_transport)
+        self.channels: dict[str, ChannelConnector] = {
+            name: build_channel(
+                name, settings, clock=clock, metrics=self.metrics, transport=transports.get(name)
+            )
+            for name, settings in config.all_channels.items()
+        }
         self.erp = NetSuiteRest(
             config.erp, clock=clock, metrics=self.metrics, transport=erp_transport
         )
-        sales_location = config.channel_sales_location
-        erp_location = next(
-            (erp for erp, chan in config.location_map.items() if chan == sales_location), None
-        )
-        if erp_location is None:
-            raise ValueError(f"no ERP location maps to sales location {sales_location}")
         self.orders = OrderSync(
             store=self.store,
             erp=self.erp,
@@ -67,7 +69,7 @@ class Engine:
             metrics=self.metrics,
             timing=config.timing,
             dest=config.erp,
-            erp_location_id=erp_location,
+            erp_location_id=self._erp_sales_location(),
             rng=derive(config.seed, "engine.retry"),
             scarce_below=config.scarce_stock_below,
             owner=self.engine_id,
@@ -76,17 +78,36 @@ class Engine:
         )
         self.alerts = AlertNotifier(config.alerts, self)
         self.inventory = InventorySync(
-            config=config, store=self.store, shopify=self.shopify, erp=self.erp, clock=clock
+            config=config, store=self.store, channels=self.channels, erp=self.erp, clock=clock
         )
         self.inventory.last_synced_at = lambda: self.orders.last_synced_at
         self.poller = OrderPoller(
-            config=config, store=self.store, shopify=self.shopify, clock=clock
+            config=config, store=self.store, channels=self.channels, clock=clock
         )
         self.webhooks_received = 0
         self.webhooks_duplicate = 0
         self.webhooks_rejected = 0
         self.ready = False
         self._tasks: list[asyncio.Task[None]] = []
+
+    def _erp_sales_location(self) -> str:
+        """The back-office location orders are allocated from: the one mapped to the first
+        channel's sales location."""
+        name, settings = next(iter(self.config.all_channels.items()))
+        for erp, chan in settings.location_map.items():
+            if chan == settings.sales_location:
+                return erp
+        raise ValueError(
+            f"channels.{name}: no back-office location maps to sales location "
+            f"{settings.sales_location}"
+        )
+
+    @property
+    def shopify(self) -> ShopifyRest:
+        """The ``shopify`` channel's REST client (single-Shopify configs and tests)."""
+        channel = self.channels["shopify"]
+        assert isinstance(channel, ShopifyChannel)
+        return channel.rest
 
     async def prepare(self) -> None:
         """Subscribe to webhooks and take a first full stock reading, retrying until it works.
@@ -98,8 +119,8 @@ class Engine:
         self.store.release_leases(self.engine_id)
         while True:
             try:
-                for topic in WEBHOOK_TOPICS:
-                    await self.shopify.ensure_webhook(topic, self.config.webhook_address)
+                for name, channel in self.channels.items():
+                    await channel.ensure_webhooks(self.webhook_address(name))
                 await self.inventory.full_sync()
                 await self.inventory.push_once()
                 self.ready = True
@@ -108,6 +129,14 @@ class Engine:
                 await self.clock.sleep(exc.retry_after or 1.0)
             except SyncError:
                 await self.clock.sleep(self.config.timing.retry_base * 4)
+
+    def webhook_address(self, channel: str) -> str:
+        """Where ``channel`` delivers: ``webhook_address`` ends in ``/webhooks/shopify`` for
+        single-Shopify configs, or is the ``/webhooks`` base; the channel name is appended."""
+        base = self.config.webhook_address.rstrip("/")
+        if base.endswith("/webhooks/shopify"):
+            base = base[: -len("/shopify")]
+        return f"{base}/{channel}"
 
     async def start(self) -> None:
         await self.prepare()
@@ -125,7 +154,8 @@ class Engine:
                 await task
         await self.orders.stop()
         await self.alerts.aclose()
-        await self.shopify.aclose()
+        for channel in self.channels.values():
+            await channel.aclose()
         await self.erp.aclose()
         self.store.close()
 
@@ -160,12 +190,10 @@ class Engine:
                 "last_full_sync": self.inventory.last_full_sync,
                 "last_erp_poll": self.inventory.last_erp_poll,
             },
-            "shopify": {
-                "bucket_used": self.shopify.bucket_used,
-                "bucket_max": self.shopify.bucket_max,
-                "budget": self.shopify.budget.stats(),
-                "circuit": self.shopify.breaker.stats(),
-            },
+            "channels": {name: channel.status() for name, channel in self.channels.items()},
+            **(
+                {"shopify": self.channels["shopify"].status()} if "shopify" in self.channels else {}
+            ),
             "webhooks": {
                 "received": self.webhooks_received,
                 "duplicate": self.webhooks_duplicate,

@@ -1,62 +1,68 @@
-"""Webhook ingress: verify, persist, then acknowledge. Nothing is acknowledged before it is safe."""
+"""Webhook ingress: verify, persist, then acknowledge. Nothing is acknowledged before it is safe.
+
+One route per channel (``POST /webhooks/{channel}``): the channel's connector checks the
+signature (constant time) and parses the body; the delivery and its order go into the store in
+one transaction, deduplicated on the platform's stable event id, before the 200. A body that
+names an order without carrying it (Shopware's ids-only ``*.written``) is fetched first.
+"""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from sync_engine.connectors.shopify_rest import parse_order_body
+from sync_engine.errors import SyncError
+from sync_engine.flows.inventory import ledger_key
+from sync_engine.mapping.order_norm import normalise_order
 
 if TYPE_CHECKING:
     from sync_engine.engine import Engine
 
-ORDER_TOPICS = {"orders/create", "orders/updated"}
-
-
-def shopify_signature(secret: str, body: bytes) -> str:
-    """Shopify's ``X-Shopify-Hmac-Sha256``: base64 of HMAC-SHA256 over the raw body."""
-    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
-
-
-def verify_shopify(secret: str, body: bytes, header: str | None) -> bool:
-    return header is not None and hmac.compare_digest(shopify_signature(secret, body), header)
+MAX_BODY_BYTES = 2 * 1024 * 1024
+"""Larger bodies are refused (413) before they are verified or parsed."""
 
 
 def ingress_router(engine: Engine) -> APIRouter:
     router = APIRouter()
 
-    @router.post("/webhooks/shopify")
-    async def shopify_webhook(request: Request) -> JSONResponse:
+    @router.post("/webhooks/{channel}")
+    async def webhook(channel: str, request: Request) -> JSONResponse:
+        connector = engine.channels.get(channel)
+        if connector is None:
+            return JSONResponse({"error": f"no channel named {channel!r}"}, status_code=404)
         body = await request.body()
-        if not verify_shopify(
-            engine.config.shopify.webhook_secret,
-            body,
-            request.headers.get("X-Shopify-Hmac-Sha256"),
-        ):
+        if len(body) > MAX_BODY_BYTES:
+            engine.webhooks_rejected += 1
+            return JSONResponse(
+                {"error": f"body is {len(body)} bytes; the limit is {MAX_BODY_BYTES}"}, 413
+            )
+        if not connector.verify_webhook(request.headers, body):
             engine.webhooks_rejected += 1
             return JSONResponse({"error": "HMAC signature does not match"}, status_code=401)
-        topic = request.headers.get("X-Shopify-Topic", "")
-        webhook_id = request.headers.get("X-Shopify-Webhook-Id")
-        if not webhook_id:
-            return JSONResponse({"error": "X-Shopify-Webhook-Id header is missing"}, 400)
-        order = None
-        if topic in ORDER_TOPICS:
+        try:
+            event = connector.parse_webhook(request.headers, body)
+        except ValueError as exc:
+            engine.webhooks_rejected += 1
+            return JSONResponse({"error": str(exc)}, status_code=422 if body else 400)
+        order = event.order
+        if order is None and event.order_id is not None:
             try:
-                order = parse_order_body(body)
-            except ValueError as exc:
-                return JSONResponse({"error": f"{topic} body: {exc}"}, status_code=422)
+                order = await connector.fetch_order(event.order_id)
+            except SyncError as exc:
+                # Not acknowledged: the platform retries, and the poller is the backstop.
+                return JSONResponse({"error": f"could not fetch order: {exc}"}, status_code=503)
+        if order is not None:
+            order = normalise_order(order, engine.config.mapping)
+        settings = engine.config.all_channels[channel]
         new = engine.store.accept_webhook(
-            webhook_id=webhook_id,
-            topic=topic,
+            webhook_id=f"{channel}:{event.event_id}",
+            topic=event.topic,
             body=body,
             order=order,
             now=engine.clock.now(),
-            sales_location=engine.config.channel_sales_location,
+            sales_location=ledger_key(channel, settings.sales_location),
         )
         engine.webhooks_received += 1
         if not new:

@@ -114,11 +114,19 @@ class Order:
     cancelled: bool = False
     version: int = 0
     """Bumped by the channel connector on each edit (address change, line edit, cancel)."""
+    sequence: int | None = None
+    """The channel's monotonic order number where its ids are not (Shopware's UUIDs); the
+    ledger compares it with the marker of its last channel read."""
 
     @property
     def external_id(self) -> str:
         """The idempotency key of this order's sales order in the back office."""
         return f"{self.channel}-{self.order_id}"
+
+    @property
+    def seq(self) -> int:
+        """Monotonic per channel: ``sequence`` if the connector gave one, else the numeric id."""
+        return self.sequence if self.sequence is not None else int(self.order_id)
 
     @property
     def buyer(self) -> Customer:
@@ -147,6 +155,8 @@ class Order:
             data["cancelled"] = True
         if self.version:
             data["version"] = self.version
+        if self.sequence is not None:
+            data["sequence"] = self.sequence
         return data
 
     @classmethod
@@ -168,6 +178,7 @@ class Order:
             shipping_address={str(k): str(v) for k, v in data.get("shipping_address", {}).items()},
             cancelled=bool(data.get("cancelled", False)),
             version=int(data.get("version", 0)),
+            sequence=int(data["sequence"]) if data.get("sequence") is not None else None,
         )
 
 

@@ -9,6 +9,13 @@ absolute "set" would silently put back units that shoppers bought a moment earli
 The ledger is re-read from the channel by a full sync at start-up, on a schedule, and once
 traffic goes quiet; reads race with checkouts only in the conservative direction (the channel
 may briefly show less than it could, never more).
+
+Several channels share one back office: the ERP is read once and every channel's shelf gets
+its own rows (ledger key ``{channel}:{location}``), buffer and location mapping. Units held by
+orders not yet in the back office count against every channel, whichever sold them: a unit
+sold on SHOPLINE must not be offered again on Shopify before the ERP has it. SKUs are compared
+in their back-office form (``mapping.skus.back_office_sku``); a channel SKU the back office
+does not stock is left alone (a bundle's availability is not derived here).
 """
 
 from __future__ import annotations
@@ -16,27 +23,57 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from simclock import Clock, iso_utc
-from sync_engine.config import EngineConfig
+from sync_engine.config import ChannelSettings, EngineConfig
+from sync_engine.connectors.channel import ChannelConnector
 from sync_engine.connectors.netsuite_rest import NetSuiteRest
-from sync_engine.connectors.shopify_rest import ShopifyRest
 from sync_engine.errors import OutcomeUnknown, SyncError, Throttled
+from sync_engine.mapping.skus import back_office_sku
 from sync_engine.model import StockLevel
 from sync_engine.store import Store
 
 ERP_CURSOR = "erp_inventory_cursor"
 
 
+def ledger_key(channel: str, location: str) -> str:
+    """The store's key for one channel location."""
+    return f"{channel}:{location}"
+
+
 @dataclass(frozen=True, kw_only=True)
 class Push:
-    """One adjustment the channel needs."""
+    """One adjustment a channel needs."""
 
+    channel: str
     sku: str
-    location: int
+    location: str
+    """Ledger key (``{channel}:{location id}``)."""
     delta: int
     target: int
+
+
+@dataclass(kw_only=True, eq=False)
+class Shelf:
+    """One channel's side of the ledger."""
+
+    name: str
+    settings: ChannelSettings
+    connector: ChannelConnector
+    buffer: int
+    item_ids: dict[str, str] = field(default_factory=dict)
+    """Back-office SKU → the channel's inventory item id."""
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    blocked_until: float = 0.0
+    """Throttled: no pushes to this channel before then."""
+
+    @property
+    def sales_key(self) -> str:
+        return ledger_key(self.name, self.settings.sales_location)
+
+    def location_id(self, key: str) -> str:
+        return key.split(":", 1)[1]
 
 
 class InventorySync:
@@ -47,17 +84,25 @@ class InventorySync:
         *,
         config: EngineConfig,
         store: Store,
-        shopify: ShopifyRest,
+        channels: dict[str, ChannelConnector],
         erp: NetSuiteRest,
         clock: Clock,
     ) -> None:
         self.config = config
         self.store = store
-        self.shopify = shopify
         self.erp = erp
         self.clock = clock
-        self.item_ids: dict[str, int] = {}
-        self.channel_lock = asyncio.Lock()
+        self.shelves = {
+            name: Shelf(
+                name=name,
+                settings=settings,
+                connector=channels[name],
+                buffer=config.stock_buffer
+                if settings.stock_buffer is None
+                else settings.stock_buffer,
+            )
+            for name, settings in config.all_channels.items()
+        }
         self.last_full_sync: float | None = None
         self.last_erp_poll: float | None = None
         self.full_sync_needed = True
@@ -68,43 +113,51 @@ class InventorySync:
 
     # -- reads -------------------------------------------------------------------------------
 
-    def _aggregate(self, levels: list[StockLevel]) -> dict[tuple[str, int], int]:
-        """Back-office levels summed onto the channel locations they are mapped to."""
-        totals: dict[tuple[str, int], int] = defaultdict(int)
-        for level in levels:
-            channel_location = self.config.location_map.get(level.location)
-            if channel_location is not None and level.sku in self.item_ids:
-                totals[(level.sku, channel_location)] += level.available
+    def _aggregate(self, levels: list[StockLevel]) -> dict[tuple[str, str], int]:
+        """Back-office levels summed onto every channel location they are mapped to."""
+        totals: dict[tuple[str, str], int] = defaultdict(int)
+        for shelf in self.shelves.values():
+            for level in levels:
+                channel_location = shelf.settings.location_map.get(level.location)
+                if channel_location is not None and level.sku in shelf.item_ids:
+                    totals[(level.sku, ledger_key(shelf.name, channel_location))] += level.available
         return dict(totals)
 
     async def discover(self) -> None:
-        """Learn the channel's SKU → inventory item mapping."""
-        self.item_ids = await self.shopify.variants_by_sku()
+        """Learn each channel's SKU → inventory item mapping (SKUs in back-office form)."""
+        rules = self.config.mapping
+        for shelf in self.shelves.values():
+            raw = await shelf.connector.items_by_sku()
+            shelf.item_ids = {}
+            for sku, item in raw.items():
+                shelf.item_ids.setdefault(back_office_sku(sku, rules), item)
 
     async def full_sync(self) -> None:
-        """Re-read both sides; resets the channel ledger."""
-        if not self.item_ids:
+        """Re-read the back office and every channel; resets the channel ledgers."""
+        if any(not shelf.item_ids for shelf in self.shelves.values()):
             await self.discover()
         started = self.clock.now()
         erp_levels = [level for level, _ in await self.erp.inventory(None)]
         self.store.set_erp_levels(self._aggregate(erp_levels), read_started=started)
-        locations = sorted(set(self.config.location_map.values()))
-        by_item = {item: sku for sku, item in self.item_ids.items()}
-        async with self.channel_lock:
-            # Levels first, then the newest order id: an order landing between the two reads
-            # is then counted neither in the levels nor later, which errs towards showing less.
-            levels = await self.shopify.inventory_levels(list(self.item_ids.values()), locations)
-            marker = await self.shopify.newest_order_id()
-            channel = {
-                (by_item[int(lv["inventory_item_id"])], int(lv["location_id"])): int(
-                    lv["available"]
-                )
-                for lv in levels
-                if int(lv["inventory_item_id"]) in by_item
-            }
-            self.store.reset_channel_levels(channel, marker=marker)
+        for shelf in self.shelves.values():
+            await self._read_channel(shelf)
         self.last_full_sync = self.clock.now()
         self.full_sync_needed = False
+
+    async def _read_channel(self, shelf: Shelf) -> None:
+        locations = sorted(set(shelf.settings.location_map.values()))
+        by_item = {item: sku for sku, item in shelf.item_ids.items()}
+        async with shelf.lock:
+            # Levels first, then the newest order: an order landing between the two reads is
+            # then counted neither in the levels nor later, which errs towards showing less.
+            levels = await shelf.connector.levels(list(shelf.item_ids.values()), locations)
+            marker = await shelf.connector.newest_order_seq()
+            ledger = {
+                (by_item[item], ledger_key(shelf.name, loc)): available
+                for (item, loc), available in levels.items()
+                if item in by_item
+            }
+            self.store.reset_channel_levels(ledger, marker=marker)
 
     async def poll_erp(self) -> int:
         """Read items changed since the last poll; returns how many levels came back."""
@@ -122,55 +175,69 @@ class InventorySync:
 
     # -- pushes ------------------------------------------------------------------------------
 
-    def pending_pushes(self) -> list[Push]:
+    def pending_pushes(self, only: str | None = None) -> list[Push]:
         """Adjustments needed now; those that take stock away (oversell risk) come first."""
-        sales_location = self.config.channel_sales_location
-        held_by_sku = self.store.held_quantities(sales_location)
+        rows = self.store.stock_rows()
         pushes = []
-        for row in self.store.stock_rows():
-            if row.channel_est is None or row.erp_ats is None or row.sku not in self.item_ids:
+        for shelf in self.shelves.values():
+            if only is not None and shelf.name != only:
                 continue
-            held = held_by_sku.get(row.sku, 0) if row.location == sales_location else 0
-            target = max(0, row.erp_ats - self.config.stock_buffer - held)
-            if target != row.channel_est:
-                pushes.append(
-                    Push(
-                        sku=row.sku,
-                        location=row.location,
-                        delta=target - row.channel_est,
-                        target=target,
+            held_by_sku = self.store.held_quantities(shelf.sales_key)
+            prefix = f"{shelf.name}:"
+            for row in rows:
+                if not row.location.startswith(prefix):
+                    continue
+                if row.channel_est is None or row.erp_ats is None or row.sku not in shelf.item_ids:
+                    continue
+                held = held_by_sku.get(row.sku, 0) if row.location == shelf.sales_key else 0
+                target = max(0, row.erp_ats - shelf.buffer - held)
+                if target != row.channel_est:
+                    pushes.append(
+                        Push(
+                            channel=shelf.name,
+                            sku=row.sku,
+                            location=row.location,
+                            delta=target - row.channel_est,
+                            target=target,
+                        )
                     )
-                )
         pushes.sort(key=lambda p: (p.delta > 0, -abs(p.delta), p.sku))
         return pushes
 
     async def push_once(self) -> int:
-        """Send pending adjustments, most urgent first, each computed fresh just before it goes:
-        a delta worked out before a throttled wait may no longer be right. Stops at the first
-        throttle. Returns pushes made."""
+        """Send every channel its pending adjustments; returns pushes made."""
+        done = 0
+        for shelf in self.shelves.values():
+            if self.clock.now() >= shelf.blocked_until:
+                done += await self._push_channel(shelf)
+        return done
+
+    async def _push_channel(self, shelf: Shelf) -> int:
+        """Most urgent first, each computed fresh just before it goes: a delta worked out
+        before a throttled wait may no longer be right. Stops at the first throttle."""
         done = 0
         while True:
-            async with self.channel_lock:
-                pending = self.pending_pushes()
+            async with shelf.lock:
+                pending = self.pending_pushes(only=shelf.name)
                 if not pending:
                     return done
                 push = pending[0]
                 try:
-                    await self.shopify.adjust(self.item_ids[push.sku], push.location, push.delta)
+                    await shelf.connector.adjust(
+                        shelf.item_ids[push.sku], shelf.location_id(push.location), push.delta
+                    )
                 except Throttled as exc:
                     self.throttled += 1
                     wait = exc.retry_after if exc.retry_after is not None else 1.0
+                    shelf.blocked_until = self.clock.now() + wait
+                    return done
                 except OutcomeUnknown:
                     # We cannot tell whether it landed: re-read rather than risk a double push.
                     self.full_sync_needed = True
                     return done
-                else:
-                    self.store.apply_push(push.sku, push.location, push.delta)
-                    done += 1
-                    self.pushes += 1
-                    continue
-            await self.clock.sleep(wait)
-            return done
+                self.store.apply_push(push.sku, push.location, push.delta)
+                done += 1
+                self.pushes += 1
 
     # -- loops -------------------------------------------------------------------------------
 

@@ -1,41 +1,53 @@
-"""Catches orders whose webhooks never came: lists the channel's orders past a durable cursor."""
+"""Catches orders whose webhooks never came: lists each channel's orders past a durable cursor."""
 
 from __future__ import annotations
 
 from simclock import Clock
 from sync_engine.config import EngineConfig
-from sync_engine.connectors.shopify_rest import ShopifyRest
+from sync_engine.connectors.channel import ChannelConnector
 from sync_engine.errors import SyncError, Throttled
+from sync_engine.flows.inventory import ledger_key
+from sync_engine.mapping.order_norm import normalise_order
 from sync_engine.store import Store
 
-CURSOR = "shopify_orders_since_id"
+
+def cursor_key(channel: str) -> str:
+    return f"{channel}_orders_cursor"
 
 
 class OrderPoller:
-    """Every ``order_poll_interval``, ingest orders newer than the last one polled."""
+    """Every ``order_poll_interval``, ingest each channel's orders newer than the last polled."""
 
     def __init__(
-        self, *, config: EngineConfig, store: Store, shopify: ShopifyRest, clock: Clock
+        self,
+        *,
+        config: EngineConfig,
+        store: Store,
+        channels: dict[str, ChannelConnector],
+        clock: Clock,
     ) -> None:
         self.config = config
         self.store = store
-        self.shopify = shopify
+        self.channels = channels
         self.clock = clock
         self.recovered = 0
         """Orders first seen by the poller, i.e. whose webhook was lost or late."""
 
     async def poll_once(self) -> int:
-        since = int(self.store.get(CURSOR) or 0)
         new = 0
-        async for page in self.shopify.orders_since(since):
-            if not page:
-                break
-            new += self.store.ingest_orders(
-                page, now=self.clock.now(), sales_location=self.config.channel_sales_location
-            )
-            since = max(since, *(int(o.order_id) for o in page))
-            self.store.put(CURSOR, str(since))
+        for name, settings in self.config.all_channels.items():
+            new += await self._poll_channel(name, ledger_key(name, settings.sales_location))
         self.recovered += new
+        return new
+
+    async def _poll_channel(self, name: str, sales_key: str) -> int:
+        new = 0
+        async for page, cursor in self.channels[name].orders_since(
+            self.store.get(cursor_key(name))
+        ):
+            orders = [normalise_order(o, self.config.mapping) for o in page]
+            new += self.store.ingest_orders(orders, now=self.clock.now(), sales_location=sales_key)
+            self.store.put(cursor_key(name), cursor)
         return new
 
     async def run(self) -> None:

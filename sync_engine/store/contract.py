@@ -69,7 +69,8 @@ class StockRow:
     """The ledger for one SKU at one channel location."""
 
     sku: str
-    location: int
+    location: str
+    """Ledger key of a channel location: ``{channel}:{location id}``."""
     channel_est: int | None
     erp_ats: int | None
 
@@ -109,12 +110,12 @@ class Store(abc.ABC):
         body: bytes,
         order: Order | None,
         now: float,
-        sales_location: int,
+        sales_location: str,
     ) -> bool:
         """Record a delivery and its order in one transaction. False if already received."""
 
     @abc.abstractmethod
-    def ingest_orders(self, orders: Iterable[Order], *, now: float, sales_location: int) -> int:
+    def ingest_orders(self, orders: Iterable[Order], *, now: float, sales_location: str) -> int:
         """Record orders found by polling; returns how many were new to us.
 
         An order new to us is queued pending (due ``now``) and its lines are taken off our
@@ -210,7 +211,7 @@ class Store(abc.ABC):
     # -- stock ledger ------------------------------------------------------------------------
 
     @abc.abstractmethod
-    def held_quantities(self, sales_location: int) -> dict[str, int]:
+    def held_quantities(self, sales_location: str) -> dict[str, int]:
         """Units sold on the channel that our last back-office reading may not include, per SKU.
 
         An order counts until a back-office read that *started after* we saw it synced: a read
@@ -220,18 +221,18 @@ class Store(abc.ABC):
         """
 
     @abc.abstractmethod
-    def set_erp_levels(self, levels: dict[tuple[str, int], int], *, read_started: float) -> int:
+    def set_erp_levels(self, levels: dict[tuple[str, str], int], *, read_started: float) -> int:
         """Store back-office ATS from a read that started at ``read_started``.
 
         Returns how many keys were updated (an older read never replaces a newer one).
         """
 
     @abc.abstractmethod
-    def reset_channel_levels(self, levels: dict[tuple[str, int], int], *, marker: int) -> None:
+    def reset_channel_levels(self, levels: dict[tuple[str, str], int], *, marker: int) -> None:
         """Replace our account of the channel with a fresh read that covers orders ≤ marker."""
 
     @abc.abstractmethod
-    def apply_push(self, sku: str, location: int, delta: int) -> None:
+    def apply_push(self, sku: str, location: str, delta: int) -> None:
         """The channel accepted an adjustment of ``delta`` (no-op for an unknown key)."""
 
     @abc.abstractmethod

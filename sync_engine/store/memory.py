@@ -78,7 +78,7 @@ class MemoryStore(Store):
         self._lock = threading.RLock()
         self._inbox: set[str] = set()
         self._orders: dict[tuple[str, str], _OrderRow] = {}
-        self._stock: dict[tuple[str, int], _StockRow] = {}
+        self._stock: dict[tuple[str, str], _StockRow] = {}
         self._exceptions: dict[str, _ExceptionRow] = {}
         self._kv: dict[str, str] = {}
 
@@ -95,7 +95,7 @@ class MemoryStore(Store):
         body: bytes,
         order: Order | None,
         now: float,
-        sales_location: int,
+        sales_location: str,
     ) -> bool:
         with self._lock:
             if webhook_id in self._inbox:
@@ -105,15 +105,15 @@ class MemoryStore(Store):
                 self._ingest(order, now=now, sales_location=sales_location)
             return True
 
-    def ingest_orders(self, orders: Iterable[Order], *, now: float, sales_location: int) -> int:
+    def ingest_orders(self, orders: Iterable[Order], *, now: float, sales_location: str) -> int:
         with self._lock:
             return sum(self._ingest(o, now=now, sales_location=sales_location) for o in orders)
 
-    def _ingest(self, order: Order, *, now: float, sales_location: int) -> bool:
+    def _ingest(self, order: Order, *, now: float, sales_location: str) -> bool:
         key = (order.channel, order.order_id)
         if key in self._orders:
             return False
-        num = int(order.order_id)
+        num = order.seq
         self._orders[key] = _OrderRow(
             order=order, order_num=num, received_at=now, next_attempt_at=now
         )
@@ -297,7 +297,7 @@ class MemoryStore(Store):
 
     # -- stock ledger ------------------------------------------------------------------------
 
-    def held_quantities(self, sales_location: int) -> dict[str, int]:
+    def held_quantities(self, sales_location: str) -> dict[str, int]:
         with self._lock:
             held: dict[str, int] = {}
             for row in self._orders.values():
@@ -312,7 +312,7 @@ class MemoryStore(Store):
                         held[line.sku] = held.get(line.sku, 0) + line.quantity
             return held
 
-    def set_erp_levels(self, levels: dict[tuple[str, int], int], *, read_started: float) -> int:
+    def set_erp_levels(self, levels: dict[tuple[str, str], int], *, read_started: float) -> int:
         with self._lock:
             updated = 0
             for key, ats in levels.items():
@@ -322,13 +322,13 @@ class MemoryStore(Store):
                     updated += 1
             return updated
 
-    def reset_channel_levels(self, levels: dict[tuple[str, int], int], *, marker: int) -> None:
+    def reset_channel_levels(self, levels: dict[tuple[str, str], int], *, marker: int) -> None:
         with self._lock:
             for key, available in levels.items():
                 row = self._stock.setdefault(key, _StockRow())
                 row.channel_est, row.read_marker = available, marker
 
-    def apply_push(self, sku: str, location: int, delta: int) -> None:
+    def apply_push(self, sku: str, location: str, delta: int) -> None:
         with self._lock:
             row = self._stock.get((sku, location))
             if row is not None and row.channel_est is not None:

@@ -48,7 +48,7 @@ CREATE INDEX IF NOT EXISTS order_lines_order ON order_lines (channel, order_id);
 CREATE INDEX IF NOT EXISTS order_lines_sku ON order_lines (sku);
 CREATE TABLE IF NOT EXISTS stock (
     sku         TEXT NOT NULL,
-    location    BIGINT NOT NULL,    -- channel location id
+    location    TEXT NOT NULL,      -- ledger key channel:location id
     channel_est BIGINT,             -- our account of the channel's available
     read_marker BIGINT NOT NULL DEFAULT 0,  -- orders up to this id are in channel_est
     erp_ats     BIGINT,             -- back-office available-to-sell, all mapped locations

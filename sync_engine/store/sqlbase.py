@@ -83,7 +83,7 @@ class SqlStore(Store):
         body: bytes,
         order: Order | None,
         now: float,
-        sales_location: int,
+        sales_location: str,
     ) -> bool:
         with self._tx():
             cur = self._execute(
@@ -95,15 +95,15 @@ class SqlStore(Store):
                 self._ingest(order, source="webhook", now=now, sales_location=sales_location)
             return True
 
-    def ingest_orders(self, orders: Iterable[Order], *, now: float, sales_location: int) -> int:
+    def ingest_orders(self, orders: Iterable[Order], *, now: float, sales_location: str) -> int:
         with self._tx():
             return sum(
                 self._ingest(o, source="poll", now=now, sales_location=sales_location)
                 for o in orders
             )
 
-    def _ingest(self, order: Order, *, source: str, now: float, sales_location: int) -> bool:
-        num = int(order.order_id)
+    def _ingest(self, order: Order, *, source: str, now: float, sales_location: str) -> bool:
+        num = order.seq
         key = order_params(order)
         cur = self._execute(
             q.INSERT_ORDER,
@@ -220,11 +220,11 @@ class SqlStore(Store):
 
     # -- stock ledger ------------------------------------------------------------------------
 
-    def held_quantities(self, sales_location: int) -> dict[str, int]:
+    def held_quantities(self, sales_location: str) -> dict[str, int]:
         rows = self._read(q.HELD_QUANTITIES, {"location": sales_location})
         return {str(sku): int(total) for sku, total in rows}
 
-    def set_erp_levels(self, levels: dict[tuple[str, int], int], *, read_started: float) -> int:
+    def set_erp_levels(self, levels: dict[tuple[str, str], int], *, read_started: float) -> int:
         updated = 0
         with self._tx():
             for (sku, location), ats in levels.items():
@@ -236,7 +236,7 @@ class SqlStore(Store):
                 updated += cur.rowcount
         return updated
 
-    def reset_channel_levels(self, levels: dict[tuple[str, int], int], *, marker: int) -> None:
+    def reset_channel_levels(self, levels: dict[tuple[str, str], int], *, marker: int) -> None:
         with self._tx():
             for (sku, location), available in levels.items():
                 self._execute(
@@ -244,7 +244,7 @@ class SqlStore(Store):
                     {"sku": sku, "location": location, "available": available, "marker": marker},
                 )
 
-    def apply_push(self, sku: str, location: int, delta: int) -> None:
+    def apply_push(self, sku: str, location: str, delta: int) -> None:
         with self._tx():
             self._execute(q.APPLY_PUSH, {"sku": sku, "location": location, "delta": delta})
 
@@ -252,7 +252,7 @@ class SqlStore(Store):
         return [
             StockRow(
                 sku=str(sku),
-                location=int(loc),
+                location=str(loc),
                 channel_est=None if est is None else int(est),
                 erp_ats=None if ats is None else int(ats),
             )

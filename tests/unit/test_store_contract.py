@@ -22,7 +22,8 @@ from sync_engine.store import Store, open_store
 from sync_engine.store.memory import MemoryStore
 from sync_engine.store.sqlite import SqliteStore
 
-LOC = 7
+LOC = "shopify:7"
+LOC2 = "shopify:8"
 OWNER_A, OWNER_B = "engine-a", "engine-b"
 LEASE = 30.0
 
@@ -143,14 +144,14 @@ def test_empty_store_answers(backing: Backing) -> None:
 @every_store
 def test_ledger_subtracts_only_orders_newer_than_the_last_channel_read(backing: Backing) -> None:
     store = backing.open()
-    store.reset_channel_levels({("A", LOC): 10, ("A", LOC + 1): 10}, marker=5)
+    store.reset_channel_levels({("A", LOC): 10, ("A", LOC2): 10}, marker=5)
     store.ingest_orders([order(4, qty=3)], now=1.0, sales_location=LOC)  # already in the read
     store.ingest_orders([order(6, qty=2)], now=1.0, sales_location=LOC)  # not yet in the read
     store.ingest_orders([order(6, qty=2)], now=2.0, sales_location=LOC)  # a duplicate: no-op
     store.ingest_orders([order(7, sku="B")], now=1.0, sales_location=LOC)  # no ledger row
     assert [(r.sku, r.location, r.channel_est) for r in store.stock_rows()] == [
         ("A", LOC, 8),
-        ("A", LOC + 1, 10),
+        ("A", LOC2, 10),
     ]
     store.apply_push("A", LOC, 5)
     store.apply_push("B", LOC, 5)  # unknown key: nothing to adjust, nothing created
@@ -206,7 +207,7 @@ def test_cursors(backing: Backing) -> None:
 @every_store
 def test_orders_for_scarce_stock_jump_the_queue(backing: Backing) -> None:
     store = backing.open()
-    store.set_erp_levels({("COLD", LOC): 500, ("HOT", 99): 3}, read_started=0.0)
+    store.set_erp_levels({("COLD", LOC): 500, ("HOT", "shopify:99"): 3}, read_started=0.0)
     store.ingest_orders(
         [order(1, sku="COLD"), order(2, sku="COLD"), order(3, sku="HOT"), order(4, sku="NEW")],
         now=1.0,
