@@ -236,8 +236,9 @@ class Payout:
     fees: Decimal
     """Provider fees (positive)."""
     net: Decimal
-    """What reached the bank: gross − refunds − fees − adjustments."""
+    """What reached the bank: gross − refunds − fees + adjustments."""
     adjustments: Decimal = Decimal("0")
+    """Signed: reserves released (+) or withheld (−), chargebacks (−)."""
 
     @property
     def external_id(self) -> str:
