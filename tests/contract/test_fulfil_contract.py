@@ -177,7 +177,10 @@ def test_unknown_model_and_method_are_404(fulfil: Target) -> None:
 # --------------------------------------------------------------------------- search
 def test_domain_filters_nested_and_or_in_ilike(fulfil: Target) -> None:
     seed(fulfil)
-    codes = lambda rows: sorted(r["code"] for r in rows)  # noqa: E731
+
+    def codes(rows: list[dict[str, Any]]) -> list[str]:
+        return sorted(r["code"] for r in rows)
+
     assert codes(find(fulfil, "product.product", filter=[["code", "in", ["SKU2", "X"]]])) == [
         "SKU2"
     ]
