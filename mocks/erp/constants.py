@@ -1,14 +1,16 @@
 """Defaults and settings of the NetSuite-style ERP mock.
 
 Figures follow ``shared/reference/PLATFORMS.md`` section 5: Premium tier / Tier 1 concurrency
-of 15, query pages of at most 1000 rows, and (no published figure exists) record writes of
-about a second with a long tail. Every duration is in *simulated* seconds.
+of 15 (5.1), query pages of at most 1000 rows and SuiteQL results capped at 100,000 (5.3), and
+(no published figure exists) record writes of about a second with a long tail. Every duration
+is in *simulated* seconds. Choices the reference does not settle are marked with "*".
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields
+from decimal import Decimal
 from typing import Any
 
 REST_PREFIX = "/services/rest/"
@@ -33,8 +35,54 @@ FIRST_SALES_ORDER_ID = 2001
 FIRST_TRAN_NUMBER = 1001
 """``tranId`` of the first sales order is ``SO1001``, as a fresh NetSuite numbering prefix."""
 
+FIRST_TRANSACTION_ID = FIRST_SALES_ORDER_ID
+"""Every transaction type (sales order, fulfilment, credit memo, journal) shares one id series,
+as NetSuite's ``transaction`` table does."""
+
 SALES_ORDER_STATUS = {"id": "B", "refName": "Pending Fulfillment"}
+"""Status of a new, approved sales order (kept for callers of the first version)."""
+SALES_ORDER_STATUSES = {
+    "A": "Pending Approval",
+    "B": "Pending Fulfillment",
+    "C": "Cancelled",
+    "D": "Partially Fulfilled",
+    "E": "Pending Billing/Partially Fulfilled",
+    "F": "Pending Billing",
+    "G": "Billed",
+    "H": "Closed",
+}
+"""NetSuite's sales-order status letters. Invoicing is not modelled, so E and G never occur."""
+SHIP_STATUSES = {"A": "Picked", "B": "Packed", "C": "Shipped"}
+"""Item fulfilment ``shipStatus`` letters; stock leaves the warehouse at C."""
 STOCK_MOVEMENT_REASONS = ("receipt", "other_channel")
+
+DEFAULT_ACCOUNTS = (
+    ("1000", "Cash"),
+    ("1100", "Undeposited Funds"),
+    ("1200", "Accounts Receivable"),
+    ("1300", "Inventory Asset"),
+    ("2400", "Sales Tax Payable"),
+    ("4000", "Sales"),
+    ("4100", "Shipping Income"),
+    ("4900", "Sales Returns and Allowances"),
+    ("5000", "Cost of Goods Sold"),
+    ("6100", "Merchant Fees"),
+)
+"""* The chart of accounts a fresh account has (journal lines must name one of these or a
+seeded one)."""
+
+SHIP_CARRIERS = (
+    ("ups", "UPS Ground", "1Z"),
+    ("fedex", "FedEx Home Delivery", "7"),
+    ("usps", "USPS Priority Mail", "94"),
+)
+"""* ``(shipCarrier, shipMethod, tracking prefix)`` drawn by ``/_sim/ship``."""
+
+DEFAULT_LATENCY_LOAD_FACTOR = 1.0
+DEFAULT_SUITEQL_PAGE_LIMIT_MAX = 1000
+DEFAULT_SUITEQL_MAX_RESULTS = 100_000
+DEFAULT_SUITEQL_MAX_STEPS = 20_000_000
+DEFAULT_MAINTENANCE_RETRY_AFTER = 300.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,8 +111,25 @@ class ErpSettings:
     """NetSuite account id (appears in nothing but the stats; kept for realism)."""
     default_currency: str = DEFAULT_CURRENCY
     """Currency of a sales order whose body names none."""
+    latency_load_factor: float = DEFAULT_LATENCY_LOAD_FACTOR
+    """* Write latency median x (1 + factor x others_in_flight / limit); 0 disables."""
+    latency_load_reads: bool = False
+    """Apply the load factor to reads (GET, SuiteQL) too."""
+    suiteql_page_limit_max: int = DEFAULT_SUITEQL_PAGE_LIMIT_MAX
+    """Largest SuiteQL ``limit`` (a larger one is a 400)."""
+    suiteql_max_results: int = DEFAULT_SUITEQL_MAX_RESULTS
+    """Rows of one SuiteQL query that can be paged through; the rest are not reachable."""
+    suiteql_max_steps: int = DEFAULT_SUITEQL_MAX_STEPS
+    """* SQLite VM steps one query may take before it is refused (keeps the event loop alive)."""
+    maintenance_windows: tuple[tuple[float, float], ...] = ()
+    """``[start, end)`` pairs in seconds *relative to the mock's clock at creation* during which
+    every /services/rest/ call answers 503."""
+    maintenance_retry_after: float = DEFAULT_MAINTENANCE_RETRY_AFTER
+    """* Retry-After of a 503 when the window has no known end (open-ended ``POST
+    /_mock/maintenance``)."""
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "maintenance_windows", parse_windows(self.maintenance_windows))
         if isinstance(self.concurrency_limit, bool) or not isinstance(self.concurrency_limit, int):
             raise ValueError("concurrency_limit must be an integer")
         if self.concurrency_limit < 1:
@@ -76,18 +141,30 @@ class ErpSettings:
             "read_latency_median",
             "read_latency_sigma",
             "read_latency_max",
+            "latency_load_factor",
+            "maintenance_retry_after",
         ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise ValueError(f"{name} must be a number, got {value!r}")
             if not math.isfinite(value) or value < 0:
                 raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-        for name in ("query_page_limit_max", "query_page_limit_default"):
+        for name in (
+            "query_page_limit_max",
+            "query_page_limit_default",
+            "suiteql_page_limit_max",
+            "suiteql_max_results",
+            "suiteql_max_steps",
+        ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
         if self.query_page_limit_default > self.query_page_limit_max:
             raise ValueError("query_page_limit_default must not exceed query_page_limit_max")
+        if not isinstance(self.latency_load_reads, bool):
+            raise ValueError(
+                f"latency_load_reads must be true or false, got {self.latency_load_reads!r}"
+            )
         for name in ("account_id", "default_currency"):
             if not isinstance(getattr(self, name), str) or not getattr(self, name):
                 raise ValueError(f"{name} must be a non-empty string")
@@ -103,3 +180,25 @@ class ErpSettings:
                 f"unknown ERP setting(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}"
             )
         return cls(**overrides)
+
+
+def parse_windows(raw: Any) -> tuple[tuple[float, float], ...]:
+    """``[[start, end], ...]`` as sorted float pairs; ``ValueError`` naming the bad entry."""
+    if not isinstance(raw, (list, tuple)):
+        raise ValueError(f"maintenance_windows must be a list of [start, end] pairs, got {raw!r}")
+    windows: list[tuple[float, float]] = []
+    for i, pair in enumerate(raw):
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            raise ValueError(f"maintenance_windows[{i}] must be a [start, end] pair, got {pair!r}")
+        bounds: list[float] = []
+        for value in pair:
+            if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+                raise ValueError(f"maintenance_windows[{i}] must hold numbers, got {pair!r}")
+            bounds.append(float(value))
+        start, end = bounds
+        if not (math.isfinite(start) and math.isfinite(end)) or start < 0 or end <= start:
+            raise ValueError(
+                f"maintenance_windows[{i}] must satisfy 0 <= start < end, got {pair!r}"
+            )
+        windows.append((start, end))
+    return tuple(sorted(windows))

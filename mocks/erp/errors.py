@@ -5,16 +5,26 @@ Raised in the model (or the governance middleware) and rendered in one place in 
     ErpError                      status + body()
     ├── NetSuiteError             {"type", "title", "status", "o:errorDetails": [...]}
     │   ├── InvalidLogin          401 INVALID_LOGIN
-    │   ├── UserError             400 USER_ERROR          (e.g. unknown item)
+    │   ├── UserError             400 USER_ERROR          (e.g. unknown item, business rule)
+    │   ├── DuplicateRecord       400 DUP_RCRD *          (externalId already used on create)
     │   ├── InvalidContent        400 INVALID_CONTENT     (malformed body)
-    │   ├── InvalidParameter      400 INVALID_PARAMETER   (bad query parameter / URL)
+    │   ├── InvalidParameter      400 INVALID_PARAMETER   (bad query parameter / URL / SuiteQL)
+    │   ├── InvalidHeader         400 INVALID_HEADER *    (e.g. SuiteQL without Prefer: transient)
     │   ├── NonexistentId         404 NONEXISTENT_ID
-    │   └── ConcurrencyLimit      429 CONCURRENCY_LIMIT_EXCEEDED
+    │   ├── RouteNotFound         404 INVALID_URL *       (no such record type or service)
+    │   ├── MethodNotAllowed      405 INVALID_URL *
+    │   ├── ConcurrencyLimit      429 CONCURRENCY_LIMIT_EXCEEDED
+    │   ├── UnexpectedError       500 UNEXPECTED_ERROR    (injected faults; 502, 504 below)
+    │   │   ├── BadGateway        502
+    │   │   └── GatewayTimeout    504
+    │   └── ServiceUnavailable    503 SERVICE_UNAVAILABLE * (maintenance windows)
     └── SimulationError           {"error": code, ...}    (our /_sim/ routes, not NetSuite's)
-        ├── InvalidMovement       400
+        ├── InvalidMovement       400 (also any malformed /_sim/ or /_mock/ body)
         ├── InsufficientStock     409
         ├── UnknownSku            422
         └── UnknownLocation       422
+
+Codes marked * are our choice: PLATFORMS.md 5.2 gives the body shape, not these strings.
 
     InvalidSeed (a ValueError)    /_mock/seed body refused; the shared admin router answers 422
 """
@@ -47,17 +57,21 @@ class NetSuiteError(ErpError):
     title: ClassVar[str] = "Internal Server Error"
     type_url: ClassVar[str] = f"{RFC9110}#section-15.6.1"
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, **where: str) -> None:
         super().__init__(detail)
         self.detail = detail
         """Human-readable message, exactly as sent in ``o:errorDetails[0].detail``."""
+        self.where = where
+        """Extra ``o:`` keys of the detail, e.g. ``{"o:errorHeader": "Prefer"}`` (5.2)."""
 
     def body(self) -> dict[str, Any]:
         return {
             "type": self.type_url,
             "title": self.title,
             "status": self.status,
-            "o:errorDetails": [{"detail": self.detail, "o:errorCode": self.error_code}],
+            "o:errorDetails": [
+                {"detail": self.detail, "o:errorCode": self.error_code, **self.where}
+            ],
         }
 
 
@@ -86,6 +100,16 @@ class UserError(NetSuiteError):
     type_url = f"{RFC9110}#section-15.5.1"
 
 
+class DuplicateRecord(NetSuiteError):
+    """* A create whose externalId another record of the type already has (use PUT eid: to
+    upsert instead)."""
+
+    status = 400
+    error_code = "DUP_RCRD"
+    title = "Bad Request"
+    type_url = f"{RFC9110}#section-15.5.1"
+
+
 class InvalidContent(NetSuiteError):
     """A request body that is not valid JSON or lacks/mistypes a field."""
 
@@ -104,6 +128,15 @@ class InvalidParameter(NetSuiteError):
     type_url = f"{RFC9110}#section-15.5.1"
 
 
+class InvalidHeader(NetSuiteError):
+    """* A required request header is missing or has a value NetSuite does not accept."""
+
+    status = 400
+    error_code = "INVALID_HEADER"
+    title = "Bad Request"
+    type_url = f"{RFC9110}#section-15.5.1"
+
+
 class NonexistentId(NetSuiteError):
     """No record with that internal or external id."""
 
@@ -111,6 +144,24 @@ class NonexistentId(NetSuiteError):
     error_code = "NONEXISTENT_ID"
     title = "Not Found"
     type_url = f"{RFC9110}#section-15.5.5"
+
+
+class RouteNotFound(NetSuiteError):
+    """* A URL under /services/rest/ that names no record type or service."""
+
+    status = 404
+    error_code = "INVALID_URL"
+    title = "Not Found"
+    type_url = f"{RFC9110}#section-15.5.5"
+
+
+class MethodNotAllowed(NetSuiteError):
+    """* A method the record or service does not support."""
+
+    status = 405
+    error_code = "INVALID_URL"
+    title = "Method Not Allowed"
+    type_url = f"{RFC9110}#section-15.5.6"
 
 
 class ConcurrencyLimit(NetSuiteError):
@@ -125,6 +176,49 @@ class ConcurrencyLimit(NetSuiteError):
 
     def __init__(self) -> None:
         super().__init__(self.DETAIL)
+
+
+class UnexpectedError(NetSuiteError):
+    """A server-side failure (only ever injected by the fault plan)."""
+
+    status = 500
+    error_code = "UNEXPECTED_ERROR"
+    title = "Internal Server Error"
+    type_url = f"{RFC9110}#section-15.6.1"
+
+
+class BadGateway(UnexpectedError):
+    """* 502 from NetSuite's edge (injected)."""
+
+    status = 502
+    title = "Bad Gateway"
+    type_url = f"{RFC9110}#section-15.6.3"
+
+
+class GatewayTimeout(UnexpectedError):
+    """* 504 from NetSuite's edge (injected)."""
+
+    status = 504
+    title = "Gateway Timeout"
+    type_url = f"{RFC9110}#section-15.6.5"
+
+
+class ServiceUnavailable(NetSuiteError):
+    """* The account is in a maintenance window (or a fault is injected): 503 + Retry-After."""
+
+    status = 503
+    error_code = "SERVICE_UNAVAILABLE"
+    title = "Service Unavailable"
+    type_url = f"{RFC9110}#section-15.6.4"
+    DETAIL: ClassVar[str] = (
+        "NetSuite is undergoing scheduled maintenance and is temporarily unavailable. "
+        "Please try again later."
+    )
+
+    def __init__(self, detail: str | None = None, *, retry_after: float) -> None:
+        super().__init__(detail or self.DETAIL)
+        self.retry_after = retry_after
+        """Seconds the client should wait, sent as a whole-second ``Retry-After``."""
 
 
 class SimulationError(ErpError):

@@ -2,13 +2,20 @@
 
 Plain dataclasses, no HTTP. Money stays ``Decimal`` and leaves as a two-decimal string;
 timestamps leave as NetSuite's millisecond ISO form on platform routes and as ``*_ts`` floats
-on control routes.
+on control routes. Customers, fulfilments, credit memos and journal entries serialise in their
+own modules.
+
+Per sales-order line the quantities obey (and the level of the line's item and location sums
+them): ``committed`` = allocated and not yet shipped or released, ``backordered`` = ordered
+but never allocated (how the harness measures oversell), ``fulfilled`` = on an item
+fulfilment, ``shipped`` = on a shipped one (stock has left), so
+``fulfilled - shipped <= committed`` always.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -21,6 +28,22 @@ def iso_ms(ms: int) -> str:
     """Epoch milliseconds as NetSuite's ISO form, ``2026-11-27T00:00:01.123Z`` (exact, no float)."""
     stamp = datetime.fromtimestamp(ms // 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S")
     return f"{stamp}.{ms % 1000:03d}Z"
+
+
+class NumberSeries:
+    """Internal ids shared by every transaction type, and a ``tranId`` series per prefix."""
+
+    def __init__(self) -> None:
+        self._next_id = c.FIRST_TRANSACTION_ID
+        self._next_number: dict[str, int] = {}
+
+    def next(self, prefix: str) -> tuple[int, str]:
+        """``(internal id, tranId)`` for a new transaction, e.g. ``(2001, "SO1001")``."""
+        number = self._next_number.get(prefix, c.FIRST_TRAN_NUMBER)
+        self._next_number[prefix] = number + 1
+        tx_id = self._next_id
+        self._next_id += 1
+        return tx_id, f"{prefix}{number}"
 
 
 @dataclass
@@ -48,18 +71,26 @@ class InventoryItem:
     last_modified_ms: int
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(kw_only=True)
 class Customer:
-    """A customer, created on first reference by its externalId (the shopper's email)."""
+    """A customer. Nothing stops two customers sharing an e-mail or phone (NetSuite does not)."""
 
     id: int
-    external_id: str
+    external_id: str | None
     created_ts: float
+    entity_id: str = ""
+    email: str | None = None
+    phone: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    company_name: str | None = None
+    is_person: bool = True
+    last_modified_ts: float = 0.0
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(kw_only=True)
 class SalesOrderLine:
-    """A sales-order line with the allocation made when the order was created."""
+    """A sales-order line with its allocation and how much of it was fulfilled or credited."""
 
     line: int
     sku: str
@@ -71,11 +102,22 @@ class SalesOrderLine:
     amount: Decimal
     discount_amount: Decimal
     tax_amount: Decimal
+    fulfilled: int = 0
+    shipped: int = 0
+    credited: int = 0
+    """Units on credit memos."""
+    restocked: int = 0
+    """Units put back on hand by credit memos."""
+
+    @property
+    def fulfillable(self) -> int:
+        """Committed units not yet on any item fulfilment."""
+        return self.committed - (self.fulfilled - self.shipped)
 
 
 @dataclass(kw_only=True)
 class SalesOrder:
-    """A sales order; lines are fixed at creation, header fields follow the latest upsert."""
+    """A sales order; lines change only by an edit before fulfilment, never by a re-upsert."""
 
     id: int
     external_id: str
@@ -93,6 +135,30 @@ class SalesOrder:
     shipping_cost: Decimal
     created_ts: float
     last_modified_ts: float
+    held_status: str | None = None
+    """"A" (pending approval), "C" (cancelled) or "H" (closed); otherwise derived from lines."""
+    memo: str | None = None
+    ship_address: dict[str, str] | None = None
+    fulfillment_ids: list[int] = field(default_factory=list)
+    credit_memo_ids: list[int] = field(default_factory=list)
+    credited_total: Decimal = Decimal(0)
+    """Sum of the totals of the credit memos created from this order."""
+
+    @property
+    def status(self) -> str:
+        """NetSuite's status letter: B until a fulfilment, D while partly, F when all fulfilled."""
+        if self.held_status is not None:
+            return self.held_status
+        if not any(line.fulfilled for line in self.lines):
+            return "B"
+        if all(line.fulfilled >= line.quantity for line in self.lines):
+            return "F"
+        return "D"
+
+    @property
+    def refundable(self) -> Decimal:
+        """What credit memos may still give back: the total less what was credited."""
+        return self.total - self.credited_total
 
     @property
     def subtotal(self) -> Decimal:
@@ -114,8 +180,11 @@ def sales_order_record(order: SalesOrder, locations: dict[str, str]) -> dict[str
         "createdDate": iso_ms(math.floor(order.created_ts * 1000)),
         "lastModifiedDate": iso_ms(math.floor(order.last_modified_ts * 1000)),
         "tranDate": order.tran_date,
-        "status": dict(c.SALES_ORDER_STATUS),
+        "status": {"id": order.status, "refName": c.SALES_ORDER_STATUSES[order.status]},
+        "orderStatus": {"id": order.status, "refName": c.SALES_ORDER_STATUSES[order.status]},
         "otherRefNum": order.other_ref_num,
+        "memo": order.memo,
+        "shippingAddress": dict(order.ship_address) if order.ship_address else None,
         "custbody_rh_channel": order.channel,
         "custbody_rh_channel_order_id": order.channel_order_id,
         "currency": {"refName": order.currency},
@@ -137,6 +206,8 @@ def sales_order_record(order: SalesOrder, locations: dict[str, str]) -> dict[str
                     "quantity": ln.quantity,
                     "quantityCommitted": ln.committed,
                     "quantityBackOrdered": ln.backordered,
+                    "quantityFulfilled": ln.fulfilled,
+                    "isClosed": order.status in ("C", "H"),
                     "rate": fmt(ln.rate),
                     "amount": fmt(ln.amount),
                     "discountAmount": fmt(ln.discount_amount),
@@ -158,6 +229,9 @@ def order_state(order: SalesOrder) -> dict[str, Any]:
         "channel": order.channel,
         "channel_order_id": order.channel_order_id,
         "customer_external_id": order.customer.external_id,
+        "customer_id": str(order.customer.id),
+        "status": order.status,
+        "status_name": c.SALES_ORDER_STATUSES[order.status],
         "location_id": order.location_id,
         "created_ts": order.created_ts,
         "last_modified_ts": order.last_modified_ts,
@@ -167,12 +241,21 @@ def order_state(order: SalesOrder) -> dict[str, Any]:
         "tax_total": fmt(order.tax_total),
         "shipping_cost": fmt(order.shipping_cost),
         "total": fmt(order.total),
+        "credited_total": fmt(order.credited_total),
+        "ship_address": dict(order.ship_address) if order.ship_address else None,
+        "fulfillments": [str(i) for i in order.fulfillment_ids],
+        "credit_memos": [str(i) for i in order.credit_memo_ids],
         "lines": [
             {
+                "line": ln.line,
                 "sku": ln.sku,
                 "quantity": ln.quantity,
                 "committed": ln.committed,
                 "backordered": ln.backordered,
+                "fulfilled": ln.fulfilled,
+                "shipped": ln.shipped,
+                "credited": ln.credited,
+                "restocked": ln.restocked,
                 "rate": fmt(ln.rate),
                 "amount": fmt(ln.amount),
                 "discount_amount": fmt(ln.discount_amount),

@@ -1,26 +1,35 @@
-"""Request bodies and query parameters of the ERP mock, parsed into plain frozen values.
+"""Sales-order, inventory-query, stock-movement and seed bodies, parsed into frozen values.
 
 Pure Python (no FastAPI): the model calls these so the same checks hold in-process and over
-HTTP. Every message names the offending field by its JSON path (``item.items[0].rate``), and
-money is accepted only as a decimal string (or a whole JSON integer, which is exact): a JSON
-number with a fraction has already been through a binary float in most senders' serialisers.
+HTTP. Field readers (JSON paths in messages, decimal-string money) live in ``fields.py``;
+customers, fulfilments, credit memos, journals and edits parse in ``schemas_tx.py``.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from mocks.common.money import MoneyError, to_money
 from mocks.erp.constants import STOCK_MOVEMENT_REASONS, ErpSettings
 from mocks.erp.errors import InvalidContent, InvalidMovement, InvalidParameter, InvalidSeed
+from mocks.erp.fields import (
+    MONEY_PLACES,
+    Ref,
+    bad,
+    int_param,
+    iso_date,
+    json_object,
+    obj,
+    ref,
+    sublist,
+    text,
+)
+from mocks.erp.fields import money as _money
 from simclock import parse_iso_utc
 
-MONEY_PLACES = 2
-"""NetSuite currency precision: more decimal places would be rounded away silently, so refuse."""
+__all__ = ["MONEY_PLACES"]
 
 _QUERY = re.compile(r'^\s*lastModifiedDate\s+(ON_OR_AFTER|AFTER)\s+"([^"]+)"\s*$')
 
@@ -43,6 +52,8 @@ class SalesOrderInput:
 
     external_id: str
     customer_external_id: str | None
+    customer_id: str | None
+    """``entity.id``: an existing customer's internal id (wins over ``entity.externalId``)."""
     location_id: str | None
     lines: tuple[LineInput, ...] | None
     channel: str | None
@@ -53,6 +64,10 @@ class SalesOrderInput:
     discount_total: Decimal | None
     tax_total: Decimal | None
     shipping_cost: Decimal | None
+    pending_approval: bool = False
+    """``orderStatus`` A on create: nothing is committed until the order is approved."""
+    memo: str | None = None
+    ship_address: dict[str, str] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,79 +92,18 @@ class StockMovement:
     reason: str
 
 
-def _bad(path: str, expectation: str, value: Any) -> InvalidContent:
-    shown = "a JSON number" if isinstance(value, (float, Decimal)) else repr(value)
-    return InvalidContent(f"Invalid content for field {path}: expected {expectation}, got {shown}.")
-
-
-def _object(
-    parent: dict[str, Any], key: str, path: str, *, required: bool
-) -> dict[str, Any] | None:
-    value = parent.get(key)
-    if value is None:
-        if required:
-            raise InvalidContent(f"Missing required field {path}.")
-        return None
-    if not isinstance(value, dict):
-        raise _bad(path, "an object", value)
-    return value
-
-
-def _text(
-    parent: dict[str, Any], key: str, path: str, *, required: bool, allow_int: bool = False
-) -> str | None:
-    value = parent.get(key)
-    if value is None:
-        if required:
-            raise InvalidContent(f"Missing required field {path}.")
-        return None
-    if allow_int and isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if not isinstance(value, str) or not value.strip():
-        raise _bad(path, "a non-empty string", value)
-    return value
-
-
-def _money(
-    parent: dict[str, Any], key: str, path: str, *, default: Decimal | None
-) -> Decimal | None:
-    value = parent.get(key)
-    if value is None:
-        return default
-    if isinstance(value, (Decimal, float)):
-        raise InvalidContent(
-            f'Invalid content for field {path}: money must be a decimal string such as "19.99", '
-            "not a JSON number with a fraction."
-        )
-    try:
-        amount = to_money(value, field=path)
-    except MoneyError as exc:
-        raise InvalidContent(f"Invalid content for field {exc}.") from exc
-    if amount < 0:
-        raise InvalidContent(
-            f"Invalid content for field {path}: amount must be >= 0, got {value!r}."
-        )
-    exponent = amount.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -MONEY_PLACES:
-        raise InvalidContent(
-            f"Invalid content for field {path}: at most {MONEY_PLACES} decimal places, "
-            f"got {value!r}."
-        )
-    return amount
-
-
 def _line(raw: Any, index: int) -> LineInput:
     path = f"item.items[{index}]"
     if not isinstance(raw, dict):
-        raise _bad(path, "an object", raw)
-    item = _object(raw, "item", f"{path}.item", required=True)
+        raise bad(path, "an object", raw)
+    item = obj(raw, "item", f"{path}.item", required=True)
     assert item is not None
-    sku = _text(item, "externalId", f"{path}.item.externalId", required=True)
+    sku = text(item, "externalId", f"{path}.item.externalId", required=True)
     quantity = raw.get("quantity")
     if quantity is None:
         raise InvalidContent(f"Missing required field {path}.quantity.")
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
-        raise _bad(f"{path}.quantity", "an integer >= 1", quantity)
+        raise bad(f"{path}.quantity", "an integer >= 1", quantity)
     rate = _money(raw, "rate", f"{path}.rate", default=None)
     if rate is None:
         raise InvalidContent(f"Missing required field {path}.rate.")
@@ -168,80 +122,85 @@ def _line(raw: Any, index: int) -> LineInput:
     )
 
 
+def parse_lines(body: dict[str, Any], *, required: bool) -> tuple[LineInput, ...] | None:
+    """The ``item.items`` sublist of a sales order."""
+    raw_lines = sublist(body, "item", "item", required=required)
+    if raw_lines is None:
+        return None
+    return tuple(_line(raw, i) for i, raw in enumerate(raw_lines))
+
+
+ADDRESS_FIELDS = ("addressee", "addr1", "addr2", "city", "state", "zip", "country", "addrPhone")
+
+
+def parse_address(body: dict[str, Any], key: str) -> dict[str, str] | None:
+    """A ship-to address subrecord: known string fields only."""
+    raw = obj(body, key, key, required=False)
+    if raw is None:
+        return None
+    unknown = sorted(set(raw) - set(ADDRESS_FIELDS))
+    if unknown:
+        raise InvalidContent(
+            f"Invalid content for field {key}: unknown field(s) {', '.join(unknown)}; "
+            f"known: {', '.join(ADDRESS_FIELDS)}."
+        )
+    address: dict[str, str] = {}
+    for name in ADDRESS_FIELDS:
+        value = text(raw, name, f"{key}.{name}", required=False)
+        if value is not None:
+            address[name] = value
+    return address
+
+
 def parse_sales_order(url_external_id: str, body: Any, *, creating: bool) -> SalesOrderInput:
     """Validate an upsert body; customer, location and lines are required only on create."""
     if not url_external_id:
         raise InvalidParameter("The external ID in the URL salesOrder/eid:{externalId} is empty.")
-    if not isinstance(body, dict):
-        raise InvalidContent("Invalid content: the request body must be a JSON object.")
-    body_eid = _text(body, "externalId", "externalId", required=False)
+    body = json_object(body)
+    body_eid = text(body, "externalId", "externalId", required=False)
     if body_eid is not None and body_eid != url_external_id:
         raise InvalidContent(
             f"Invalid content for field externalId: {body_eid!r} does not match the external ID "
             f"in the URL {url_external_id!r}."
         )
-    entity = _object(body, "entity", "entity", required=creating)
-    customer = _text(entity, "externalId", "entity.externalId", required=True) if entity else None
-    location = _object(body, "location", "location", required=creating)
+    entity: Ref | None = ref(body, "entity", "entity", required=creating)
+    location = obj(body, "location", "location", required=creating)
     location_id = (
-        _text(location, "id", "location.id", required=True, allow_int=True) if location else None
+        text(location, "id", "location.id", required=True, allow_int=True) if location else None
     )
-    lines: tuple[LineInput, ...] | None = None
-    item = _object(body, "item", "item", required=creating)
-    if item is not None:
-        raw_lines = item.get("items")
-        if not isinstance(raw_lines, list) or not raw_lines:
-            raise InvalidContent(
-                "Invalid content for field item.items: expected a non-empty list of lines."
-            )
-        lines = tuple(_line(raw, i) for i, raw in enumerate(raw_lines))
-    tran_date = _text(body, "tranDate", "tranDate", required=False)
-    if tran_date is not None:
-        try:
-            date.fromisoformat(tran_date)
-        except ValueError:
-            raise _bad("tranDate", "a date YYYY-MM-DD", tran_date) from None
-    currency_obj = _object(body, "currency", "currency", required=False)
+    lines = parse_lines(body, required=creating)
+    currency_obj = obj(body, "currency", "currency", required=False)
     currency = (
-        _text(currency_obj, "refName", "currency.refName", required=True) if currency_obj else None
+        text(currency_obj, "refName", "currency.refName", required=True) if currency_obj else None
     )
+    order_status = body.get("orderStatus")
+    status_id = order_status.get("id") if isinstance(order_status, dict) else order_status
+    if status_id is not None and status_id not in ("A", "B"):
+        raise bad("orderStatus", "A (Pending Approval) or B (Pending Fulfillment)", status_id)
     return SalesOrderInput(
         external_id=url_external_id,
-        customer_external_id=customer,
+        customer_external_id=entity.external_id if entity else None,
+        customer_id=entity.id if entity else None,
         location_id=location_id,
         lines=lines,
-        channel=_text(body, "custbody_rh_channel", "custbody_rh_channel", required=False),
-        channel_order_id=_text(
+        channel=text(body, "custbody_rh_channel", "custbody_rh_channel", required=False),
+        channel_order_id=text(
             body,
             "custbody_rh_channel_order_id",
             "custbody_rh_channel_order_id",
             required=False,
             allow_int=True,
         ),
-        other_ref_num=_text(body, "otherRefNum", "otherRefNum", required=False),
-        tran_date=tran_date,
+        other_ref_num=text(body, "otherRefNum", "otherRefNum", required=False),
+        tran_date=iso_date(body, "tranDate", "tranDate"),
         currency=currency,
         discount_total=_money(body, "discountTotal", "discountTotal", default=None),
         tax_total=_money(body, "taxTotal", "taxTotal", default=None),
         shipping_cost=_money(body, "shippingCost", "shippingCost", default=None),
+        pending_approval=creating and status_id == "A",
+        memo=text(body, "memo", "memo", required=False),
+        ship_address=parse_address(body, "shippingAddress"),
     )
-
-
-def _int_param(name: str, raw: str | None, default: int, low: int, high: int | None) -> int:
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidParameter(
-            f"Invalid value for the query parameter {name}: {raw!r} is not an integer."
-        ) from None
-    if value < low or (high is not None and value > high):
-        bound = f"between {low} and {high}" if high is not None else f">= {low}"
-        raise InvalidParameter(
-            f"Invalid value for the query parameter {name}: {value} must be {bound}."
-        )
-    return value
 
 
 def parse_inventory_query(
@@ -269,10 +228,10 @@ def parse_inventory_query(
     return InventoryQuery(
         since_ms=since_ms,
         inclusive=inclusive,
-        limit=_int_param(
+        limit=int_param(
             "limit", limit, settings.query_page_limit_default, 1, settings.query_page_limit_max
         ),
-        offset=_int_param("offset", offset, 0, 0, None),
+        offset=int_param("offset", offset, 0, 0, None),
     )
 
 
