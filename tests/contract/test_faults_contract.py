@@ -83,8 +83,8 @@ class FaultContract:
         target = mock.target
         url = f"{target.base_url}{mock.api}/orders.json"
         if target.mode == "live":
-            with httpx.Client(timeout=0.5) as impatient, pytest.raises(httpx.TimeoutException):
-                impatient.get(url, headers=mock.auth)
+            with httpx.Client(timeout=0.5) as client, pytest.raises(httpx.TimeoutException):
+                client.get(url, headers=mock.auth)
         else:
 
             async def impatient() -> None:
