@@ -4,7 +4,7 @@ What integrations trip over, modelled on purpose:
 - NetSuite does **not** stop two customers from sharing an e-mail or a phone number; an
   integration that looks up before it creates, and races or misses, makes duplicates. The
   ground truth (``/_mock/state``) groups customers by normalised e-mail (trimmed, lower case)
-  or phone (digits only) and counts the extras as ``duplicate_customers``.
+  or phone (its last ten digits*) and counts the extras as ``duplicate_customers``.
 - ``GET customer?q=email IS "a@b.c"`` matches text case-insensitively but *exactly*:*
   ``phone IS "+1 555 010 0000"`` does not find ``(555) 010-0000``, which is how
   differently formatted numbers turn into duplicate customers.

@@ -129,9 +129,18 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def normalise_phone(phone: str) -> str:
-    """Phone as compared for duplicates: its digits only."""
+PHONE_KEY_DIGITS = 10
+
+
+def phone_digits(phone: str) -> str:
+    """The digits of a phone number."""
     return "".join(ch for ch in phone if ch.isdigit())
+
+
+def normalise_phone(phone: str) -> str:
+    """Phone as compared for duplicates: its last ten digits, so a country code or trunk
+    prefix does not hide one (``+1 555 010 0000`` = ``(555) 010-0000``)*."""
+    return phone_digits(phone)[-PHONE_KEY_DIGITS:]
 
 
 def parse_customer(body: Any, *, url_external_id: str | None = None) -> CustomerInput:
@@ -147,7 +156,7 @@ def parse_customer(body: Any, *, url_external_id: str | None = None) -> Customer
     if email is not None and not _EMAIL.match(email.strip()):
         raise UserError(f"Please enter a valid email address: {email!r} (field email).")
     phone = text(body, "phone", "phone", required=False)
-    if phone is not None and len(normalise_phone(phone)) < MIN_PHONE_DIGITS:
+    if phone is not None and len(phone_digits(phone)) < MIN_PHONE_DIGITS:
         raise UserError(f"Phone number should have seven digits or more: {phone!r} (field phone).")
     is_person = body.get("isPerson")
     if is_person is not None and not isinstance(is_person, bool):

@@ -134,7 +134,7 @@ def _snapshot(ledger: Ledger, query: str) -> sqlite3.Connection:
     db.create_function("TO_DATE", 2, _to_date, deterministic=True)
     for name in sorted(wanted):
         table = TABLES[name]
-        columns = ", ".join(f"{col} {decl}" for col, decl in table.columns)
+        columns = ", ".join(f'"{col}" {decl}' for col, decl in table.columns)
         db.execute(f'CREATE TABLE "{name}" ({columns})')
         marks = ", ".join("?" for _ in table.columns)
         db.executemany(f'INSERT INTO "{name}" VALUES ({marks})', table.rows(ledger))
