@@ -5,10 +5,13 @@ every record table, the stock book, the simulated warehouse, the API keys, webho
 subscriptions and counters. Every operation is synchronous, so on one event loop each is
 atomic. Every API operation first replays the warehouse's transitions due by now
 (``shipments.tick``), so reads after a clock advance see the states the clock implies.
+Case-folded value indexes (SKU, sale reference and channel identifier, party e-mail/phone)
+let the equality and wildcard-free ``ilike`` lookups a sync engine makes per order skip the
+full scan; the domain is still evaluated on every candidate.
 
 RPC (``PUT /model/{model}/{method}``, PLATFORMS 4.1): ``search``, ``read``, ``search_read``,
 ``search_count``, ``create``, ``write``, ``delete`` on every model (writes where the model
-allows them, see ``writes.py``), the ``sale.sale`` buttons (``workflow.py``) and
+allows them, see ``catalog.py`` and ``orders.py``), the ``sale.sale`` buttons (``workflow.py``) and
 ``product.product.get_product_inventory``. A ``create`` of several records is not one
 transaction: records before a refused one stay created* (a sale with inline lines is
 validated whole first, so an unknown SKU leaves nothing behind).
@@ -16,12 +19,13 @@ validated whole first, so an unknown SKU leaves nothing behind).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
 from mocks.common.rng import derive
 from mocks.common.webhooks import WebhookOutbox
-from mocks.fulfil import shipments, workflow, writes
+from mocks.fulfil import catalog, orders, shipments, workflow
 from mocks.fulfil.constants import STOCK_MOVEMENT_REASONS, FulfilSettings
 from mocks.fulfil.errors import (
     InsufficientStock,
@@ -32,7 +36,7 @@ from mocks.fulfil.errors import (
 )
 from mocks.fulfil.gate import CallStats, KeyRing
 from mocks.fulfil.notify import Subscription, emit
-from mocks.fulfil.orm import Context, Orm, build_specs
+from mocks.fulfil.orm import Orm
 from mocks.fulfil.records import (
     Address,
     Channel,
@@ -54,6 +58,7 @@ from mocks.fulfil.schemas import (
 )
 from mocks.fulfil.seeding import seed_payload, snapshot
 from mocks.fulfil.shipments import Warehouse
+from mocks.fulfil.specs import Context, build_specs
 from mocks.fulfil.stock import StockBook
 from mocks.fulfil.wire import from_wire, timestamp_to_datetime, to_wire
 from simclock import Clock, iso_utc
@@ -62,22 +67,22 @@ Creator = Callable[["FulfilModel", Any], int]
 Writer = Callable[["FulfilModel", Any, Any], None]
 
 CREATORS: dict[str, Creator] = {
-    "product.product": writes.create_product,
-    "party.party": writes.create_party,
-    "party.contact_mechanism": writes.create_mechanism,
-    "party.address": writes.create_address,
-    "sale.sale": writes.create_sale,
-    "sale.line": writes.create_line,
+    "product.product": catalog.create_product,
+    "party.party": catalog.create_party,
+    "party.contact_mechanism": catalog.create_mechanism,
+    "party.address": catalog.create_address,
+    "sale.sale": orders.create_sale,
+    "sale.line": orders.create_line,
 }
 WRITERS: dict[str, Writer] = {
-    "product.product": writes.write_product,
-    "party.party": writes.write_party,
-    "sale.sale": writes.write_sale,
-    "sale.line": writes.write_line,
+    "product.product": catalog.write_product,
+    "party.party": catalog.write_party,
+    "sale.sale": orders.write_sale,
+    "sale.line": orders.write_line,
 }
 DELETERS: dict[str, Callable[[FulfilModel, Any], None]] = {
-    "sale.sale": writes.delete_sale,
-    "sale.line": lambda m, line: writes.delete_line(m, line, line.id),
+    "sale.sale": orders.delete_sale,
+    "sale.line": orders.delete_line,
 }
 GENERIC_METHODS = frozenset(
     {"search", "read", "search_read", "search_count", "create", "write", "delete"}
@@ -130,6 +135,9 @@ class FulfilModel:
         self.shipments: dict[int, Shipment] = {}
         self.moves: dict[int, Move] = {}
         self.stock = StockBook()
+        self.index: defaultdict[str, defaultdict[str, set[int]]] = defaultdict(
+            lambda: defaultdict(set)
+        )
         self.warehouse = Warehouse(derive(self.seed_value, "fulfil:carriers"))
         self._ids: dict[str, int] = {"sale.channel": 2}
         self._sale_number = 1000
@@ -178,6 +186,17 @@ class FulfilModel:
         """``SO1001``, ``SO1002``... given when a sale is quoted."""
         self._sale_number += 1
         return f"SO{self._sale_number}"
+
+    def reindex(self, name: str, old: str | None, new: str | None, rid: int) -> None:
+        """Move ``rid`` from ``old`` to ``new`` in the case-folded value index ``name``."""
+        if old is not None:
+            self.index[name][old.casefold()].discard(rid)
+        if new is not None:
+            self.index[name][new.casefold()].add(rid)
+
+    def lookup(self, name: str, value: str) -> set[int]:
+        """Ids whose indexed value case-folds to ``value``'s (a superset of exact matches)."""
+        return set(self.index[name].get(value.casefold(), ()))
 
     def tick(self) -> None:
         """Replay the warehouse's transitions due by now."""
