@@ -1,7 +1,8 @@
 """Run a scenario: mocks, engine and Locust as processes; load; drain; check; results.
 
 Sequence: start the mocks → seed them with the scenario's catalogue → start the engine and
-wait until it has subscribed and read stock → start Locust → sample ground truth every wall
+wait until it has subscribed and read stock → install each mock's fault plan (the scenario's
+``faults:``, timed from this moment) → start Locust → sample ground truth every wall
 second (and SIGKILL/restart the engine when asked) → after the load, wait for the back office
 to hold every accepted order and the engine to go idle → read both mocks' state → invariants.
 """
@@ -207,6 +208,18 @@ class Rehearsal:
         self.services["locust"] = service
         return service
 
+    def _install_faults(self) -> None:
+        """PUT each platform's fault plan; its windows count from now, the start of the load."""
+        for platform, rules in self.scenario.fault_plans().items():
+            url = f"{self.services[platform].url}/_mock/faults"
+            response = self.http.put(url, json={"rules": rules})
+            if response.status_code != 200:
+                raise ProcessFailed(
+                    f"{platform} mock refused its fault plan "
+                    f"({response.status_code}): {response.text}"
+                )
+            self.options.echo(f"  {platform}: {len(rules)} fault rule(s) installed")
+
     # -- observation -------------------------------------------------------------------------
 
     def _get(self, service: str, path: str) -> dict[str, Any]:
@@ -308,6 +321,7 @@ class Rehearsal:
         self._start_engine(location_map)
         echo("  engine ready (webhooks subscribed, stock read)")
 
+        self._install_faults()
         locust = self._start_load()
         self._load_started = self.clock.now()
         echo(f"  load running: {sc.duration:.0f} sim s at time_scale {sc.time_scale:g}")

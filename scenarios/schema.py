@@ -7,6 +7,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from mocks.common.fault_rules import FaultPlanError, parse_rules
+
+FAULT_PLATFORMS = ("shopify", "shopline", "shopware", "fulfil", "erp")
+STARTED_PLATFORMS = ("erp", "shopify")
+"""The mocks a rehearsal starts (``orchestrator.py``); faults may target only these."""
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -81,6 +87,49 @@ class Slo(_Strict):
     max_drain_seconds: float | None = Field(None, gt=0)
 
 
+class ScenarioFault(BaseModel):
+    """A fault on one started mock, timed from the start of the load: ``{platform, at,
+    duration?, kind, ...params}``; the params are the rule's (docs/faults.md)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    platform: str
+    at: float = Field(ge=0)
+    """Simulated seconds after the load starts."""
+    duration: float | None = Field(None, gt=0)
+    """Open until the run ends when absent."""
+    kind: str
+
+    @field_validator("platform")
+    @classmethod
+    def _platform(cls, platform: str) -> str:
+        if platform not in FAULT_PLATFORMS:
+            known = ", ".join(FAULT_PLATFORMS)
+            raise ValueError(f"unknown platform {platform!r}; known: {known}")
+        if platform not in STARTED_PLATFORMS:
+            started = ", ".join(STARTED_PLATFORMS)
+            raise ValueError(f"{platform!r} is not started by this scenario (started: {started})")
+        return platform
+
+    @model_validator(mode="after")
+    def _rule(self) -> ScenarioFault:
+        clash = sorted({"start", "end"} & set(self.model_extra or {}))
+        if clash:
+            raise ValueError(f"{', '.join(clash)}: use at and duration in a scenario")
+        try:
+            parse_rules([self.rule()])
+        except FaultPlanError as exc:
+            raise ValueError("; ".join(f"{p.field}: {p.reason}" for p in exc.problems)) from None
+        return self
+
+    def rule(self) -> dict[str, Any]:
+        """The fault as a rule of the platform's plan (installed when the load starts)."""
+        rule: dict[str, Any] = {"kind": self.kind, "start": self.at, **(self.model_extra or {})}
+        if self.duration is not None:
+            rule["end"] = self.at + self.duration
+        return rule
+
+
 class Scenario(_Strict):
     """One rehearsal. All durations are simulated seconds."""
 
@@ -100,6 +149,8 @@ class Scenario(_Strict):
     engine: EngineSettings = Field(default_factory=EngineSettings)
     slo: Slo = Field(default_factory=Slo)
     dispatchers: int = Field(4, ge=1, le=64)
+    faults: list[ScenarioFault] = Field(default_factory=list)
+    """Fault timeline; each platform's rules are PUT to its ``/_mock/faults`` as load starts."""
 
     @field_validator("arrival_curve")
     @classmethod
@@ -120,3 +171,10 @@ class Scenario(_Strict):
         if unknown:
             raise ValueError(f"unknown platform(s) {sorted(unknown)}; known: erp, shopify")
         return platforms
+
+    def fault_plans(self) -> dict[str, list[dict[str, Any]]]:
+        """Per platform, the rules of its fault plan, in the scenario's order."""
+        plans: dict[str, list[dict[str, Any]]] = {}
+        for fault in self.faults:
+            plans.setdefault(fault.platform, []).append(fault.rule())
+        return plans
