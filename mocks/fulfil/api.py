@@ -298,7 +298,15 @@ def create_app(
             return render(NotFound("Not Found"))
         return render(ApiError(str(exc.detail), status=exc.status_code))
 
+    sentry = derive(seed, "fulfil:crash-ids")
+
+    async def crash(request: Request, exc: Exception) -> Response:
+        # A bug in the mock still answers the way Fulfil's 500s do (Starlette re-raises it).
+        sentry_id = f"{sentry.getrandbits(128):032x}"
+        return render(ServerError("Internal Server Error", status=500, sentry_id=sentry_id))
+
     app.add_exception_handler(FulfilError, fulfil_error)
+    app.add_exception_handler(Exception, crash)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_middleware(ApiGate, keys=model.keys, stats=model.call_stats)
     return app

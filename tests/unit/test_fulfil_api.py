@@ -224,3 +224,21 @@ def test_clock_worker_moves_shipments_without_any_request() -> None:
         return seen
 
     assert asyncio.run(go()) == ["assigned", "packed", "done"]
+
+
+def test_an_unexpected_crash_still_answers_like_fulfil_with_a_sentry_id() -> None:
+    app, _ = make()
+
+    def boom(*args: Any) -> Any:
+        raise RuntimeError("bug")
+
+    app.state.model.find = boom
+
+    async def go() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://fulfil.test") as c:
+            return await c.get(f"{M}/product.product", headers=H)
+
+    response = asyncio.run(go())
+    assert response.status_code == 500 and response.json()["type"] == "ServerError"
+    assert len(response.headers["X-Sentry-ID"]) == 32
