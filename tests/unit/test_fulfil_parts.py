@@ -163,5 +163,4 @@ def test_signature_uses_the_base64_decoded_secret() -> None:
     key = decode_secret("ZnVsZmlsX3NlY3JldA==")
     assert key == b"fulfil_secret"
     assert sign(key, b"{}") == "Bm++QzTaloSmDNXOyUb/oqjfuKl4DM5HezxgF3ZtWrU="
-    with pytest.raises(ValueError, match="base64"):
-        decode_secret("not base64!")
+    assert decode_secret("not base64!") == b"not base64!"
