@@ -33,6 +33,8 @@ from sync_engine.connectors.shopify_graphql import (
 from sync_engine.connectors.shopify_rest import ShopifyRest
 from sync_engine.connectors.shopline_rest import ShoplineDestination, ShoplineRest
 from sync_engine.errors import ConcurrencyRejected, SyncError, Throttled
+from sync_engine.mapping import MappingRules, map_order
+from sync_engine.mapping.skus import ANY_SKU
 from sync_engine.metrics import Metrics
 from sync_engine.model import Order, OrderLine
 
@@ -295,7 +297,9 @@ async def erp_ours(target: Target) -> tuple[list[Call], dict[str, Any]]:
                 sent_with = await budget.acquire()
                 started = clock.now()
                 try:
-                    await erp.upsert_sales_order(order, location_id=target.location)
+                    await erp.upsert_sales_order(
+                        map_order(order, MappingRules(), ANY_SKU), location_id=target.location
+                    )
                 except ConcurrencyRejected:
                     budget.release(ok=False, rejected=True, sent_with=sent_with)
                     calls.append(Call(started=started, finished=clock.now(), outcome="throttled"))
@@ -322,7 +326,9 @@ async def erp_naive(target: Target) -> tuple[list[Call], dict[str, Any]]:
         order = bench_order(i, target.items[i % len(target.items)])
         return await client.put(
             f"/services/rest/record/v1/salesOrder/eid:{order.external_id}",
-            json=sales_order_payload(order, location_id=target.location),
+            json=sales_order_payload(
+                map_order(order, MappingRules(), ANY_SKU), location_id=target.location
+            ),
             headers=headers,
         )
 

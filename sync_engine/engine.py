@@ -75,11 +75,13 @@ class Engine:
             owner=self.engine_id,
             lease_seconds=config.order_lease_seconds,
             on_exception=lambda fp: self.alerts.on_exception(fp),
+            rules=config.mapping,
         )
         self.alerts = AlertNotifier(config.alerts, self)
         self.inventory = InventorySync(
             config=config, store=self.store, channels=self.channels, erp=self.erp, clock=clock
         )
+        self.orders.catalogue = self.inventory.catalogue
         self.inventory.last_synced_at = lambda: self.orders.last_synced_at
         self.poller = OrderPoller(
             config=config, store=self.store, channels=self.channels, clock=clock
@@ -129,6 +131,12 @@ class Engine:
                 await self.clock.sleep(exc.retry_after or 1.0)
             except SyncError:
                 await self.clock.sleep(self.config.timing.retry_base * 4)
+
+    async def refresh_catalogue(self) -> None:
+        """Read the back office's recent item changes now (best effort: a failure leaves the
+        scheduled reads to catch up)."""
+        with contextlib.suppress(SyncError):
+            await self.inventory.poll_erp()
 
     def webhook_address(self, channel: str) -> str:
         """Where ``channel`` delivers: ``webhook_address`` ends in ``/webhooks/shopify`` for

@@ -125,6 +125,9 @@ def exceptions_router(engine: Engine) -> APIRouter:
 
     @router.post("/{fingerprint}/replay")
     async def replay(fingerprint: str) -> JSONResponse:
+        # The usual fix is in the back office (the missing item now exists): read it first,
+        # or the replayed orders would meet the stale catalogue again.
+        await engine.refresh_catalogue()
         requeued = engine.store.replay_exceptions(fingerprint, engine.clock.now())
         if requeued == 0 and not _known(engine, fingerprint):
             return JSONResponse({"error": f"no exception with fingerprint {fingerprint}"}, 404)

@@ -11,32 +11,40 @@ from sync_engine.circuit import CircuitBreaker
 from sync_engine.config import ErpDestination
 from sync_engine.connectors.http import classify, json_exact, parse_retry_after, send
 from sync_engine.errors import ConcurrencyRejected, SyncError
+from sync_engine.mapping.order_map import BackOfficeOrder
 from sync_engine.metrics import Metrics
-from sync_engine.model import Order, StockLevel
+from sync_engine.model import StockLevel
 
 DESTINATION = "erp"
 
 
-def sales_order_payload(order: Order, *, location_id: str) -> dict[str, Any]:
-    """The upsert body; totals are left for the ERP to compute from the lines."""
+def sales_order_payload(order: BackOfficeOrder, *, location_id: str) -> dict[str, Any]:
+    """The upsert body. Every line carries its exact ``amount``; ``rate`` is derived."""
     return {
         "externalId": order.external_id,
         "custbody_rh_channel": order.channel,
-        "custbody_rh_channel_order_id": order.order_id,
+        "custbody_rh_channel_order_id": order.channel_order_id,
         "otherRefNum": order.number,
         "tranDate": iso_utc(order.created_ts)[:10],
         "currency": {"refName": order.currency},
-        "entity": {"externalId": order.email or f"guest-{order.external_id}"},
+        "entity": {"externalId": order.customer_key},
         "location": {"id": location_id},
         "item": {
             "items": [
                 {
                     "item": {"externalId": line.sku},
                     "quantity": line.quantity,
-                    "rate": str(line.unit_price),
+                    "rate": str(line.rate),
                     "amount": str(line.amount),
                     "discountAmount": str(line.discount),
                     "taxAmount": str(line.tax),
+                    **({"description": line.description} if line.description else {}),
+                    **(
+                        {"custcol_rh_options": [f"{g}: {o}" for g, o in line.options]}
+                        if line.options
+                        else {}
+                    ),
+                    **({} if line.inventory else {"custcol_rh_non_inventory": True}),
                 }
                 for line in order.lines
             ]
@@ -114,7 +122,7 @@ class NetSuiteRest:
         error.code = code
         return error
 
-    async def upsert_sales_order(self, order: Order, *, location_id: str) -> None:
+    async def upsert_sales_order(self, order: BackOfficeOrder, *, location_id: str) -> None:
         """Idempotent by external id: repeating it never creates a second sales order."""
         await self._call(
             "PUT",

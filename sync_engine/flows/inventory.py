@@ -30,7 +30,7 @@ from sync_engine.config import ChannelSettings, EngineConfig
 from sync_engine.connectors.channel import ChannelConnector
 from sync_engine.connectors.netsuite_rest import NetSuiteRest
 from sync_engine.errors import OutcomeUnknown, SyncError, Throttled
-from sync_engine.mapping.skus import back_office_sku
+from sync_engine.mapping.skus import Catalogue, back_office_sku
 from sync_engine.model import StockLevel
 from sync_engine.store import Store
 
@@ -110,6 +110,8 @@ class InventorySync:
         """When an order last reached the back office (wired to the order flow)."""
         self.pushes = 0
         self.throttled = 0
+        self.catalogue = Catalogue()
+        """Back-office SKUs, refreshed by every read (the order mapping checks against it)."""
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -138,6 +140,7 @@ class InventorySync:
             await self.discover()
         started = self.clock.now()
         erp_levels = [level for level, _ in await self.erp.inventory(None)]
+        self.catalogue.replace({level.sku for level in erp_levels})
         self.store.set_erp_levels(self._aggregate(erp_levels), read_started=started)
         for shelf in self.shelves.values():
             await self._read_channel(shelf)
@@ -164,6 +167,7 @@ class InventorySync:
         started = self.clock.now()
         cursor = self.store.get(ERP_CURSOR)
         changed = await self.erp.inventory(cursor)
+        self.catalogue.add({level.sku for level, _ in changed})
         self.store.set_erp_levels(
             self._aggregate([level for level, _ in changed]), read_started=started
         )

@@ -13,13 +13,15 @@ import hashlib
 import random
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Container
 
 from simclock import Clock
 from sync_engine.budgets import ConcurrencyBudget
 from sync_engine.config import ErpDestination, Timing
 from sync_engine.connectors.netsuite_rest import DESTINATION, NetSuiteRest
 from sync_engine.errors import ConcurrencyRejected, SyncError
+from sync_engine.mapping import MappingRules, map_order
+from sync_engine.mapping.skus import ANY_SKU
 from sync_engine.metrics import Metrics
 from sync_engine.retry import decide
 from sync_engine.store import DueOrder, Store
@@ -59,12 +61,17 @@ class OrderSync:
         dest: ErpDestination,
         erp_location_id: str,
         rng: random.Random,
+        rules: MappingRules | None = None,
+        catalogue: Container[str] | None = None,
         scarce_below: int = 0,
         owner: str | None = None,
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
         on_exception: Callable[[str], None] | None = None,
     ) -> None:
         self.store = store
+        self.rules = rules or MappingRules()
+        self.catalogue: Container[str] = catalogue if catalogue is not None else ANY_SKU
+        """Back-office SKUs (kept fresh by the inventory flow's reads)."""
         self.on_exception = on_exception
         self.last_synced_at: float | None = None
         """Told the fingerprint each time a record is held (alerts hang off this)."""
@@ -135,7 +142,8 @@ class OrderSync:
         order = due.order
         started = self.clock.now()
         try:
-            await self.erp.upsert_sales_order(order, location_id=self.erp_location_id)
+            mapped = map_order(order, self.rules, self.catalogue)
+            await self.erp.upsert_sales_order(mapped, location_id=self.erp_location_id)
         except SyncError as error:
             self._failed(due, error)
         else:

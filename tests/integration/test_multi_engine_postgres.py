@@ -22,6 +22,8 @@ import pytest
 
 from sync_engine.app import create_app as create_engine_app
 from sync_engine.engine import Engine
+from sync_engine.mapping import MappingRules, map_order
+from sync_engine.mapping.skus import ANY_SKU
 from sync_engine.model import Order
 from sync_engine.store.postgres import PostgresStore
 from sync_engine.store.testing import scratch_schema
@@ -168,7 +170,8 @@ def test_orders_leased_by_a_crashed_engine_are_taken_over_once_its_lease_runs_ou
         assert len(leased) == 30
         erp_location = next(iter(fleet.system.location_map))
         for due in leased[:12]:
-            await fleet.engines[0].erp.upsert_sales_order(due.order, location_id=erp_location)
+            mapped = map_order(due.order, MappingRules(), ANY_SKU)
+            await fleet.engines[0].erp.upsert_sales_order(mapped, location_id=erp_location)
         doomed.close()  # no mark_synced, no release: the process is gone
         fleet.upserted.clear()
         fleet.upserts_by_engine.clear()

@@ -132,7 +132,8 @@ def test_unknown_sku_is_held_as_an_exception_not_dropped() -> None:
             await system.deliver(hook)
         await system.engine.orders.drain()
         (exception,) = system.engine.store.exceptions()
-        assert "GHOST" in exception["reason"] and exception["code"] == "USER_ERROR"
+        # The mapping catches it against the catalogue, before an ERP call is spent on it.
+        assert "GHOST" in exception["reason"] and exception["code"] == "UNKNOWN_SKU"
         findings = await system.findings()
         assert findings.lost == 1 and findings.unsurfaced_failures == 0
         await system.engine.stop()
