@@ -2,10 +2,11 @@
 
 Seed body (every key optional; validated whole before anything changes)::
 
-    {"warehouses": [{"name": "Main", "code": "MAIN"}],
+    {"warehouses": [{"name": "Main", "code": "MAIN"}],        # or "locations": [{"id", "name"}]
      "channels": [{"name": "Shopify", "code": "shopify"}],
      "products": [{"code": "SKU1", "name": "Tee", "list_price": "19.99",
                    "stock": {"MAIN": 25}}],              # by warehouse code (or id as text)
+     # "items": [{"sku", "on_hand": {"1": 5}}] (the ERP mock's spelling) is read the same
      "parties": [{"name": "Ada", "email": "ada@example.com", "phone": "+15550001"}]}
 
 State (ground truth for checkers; money as plain decimal strings, times as ``*_ts`` floats)::
@@ -55,21 +56,35 @@ def _money(item: dict[str, Any], key: str, where: str) -> Decimal:
         raise SeedError(str(exc)) from None
 
 
+def _erp_item(item: dict[str, Any]) -> dict[str, Any]:
+    """The ERP mock's seed spelling (``sku``, ``on_hand``) read as ours (``code``, ``stock``),
+    so the same scenario seed serves either back office."""
+    out = dict(item)
+    if "code" not in out and "sku" in out:
+        out["code"] = out.pop("sku")
+    if "stock" not in out and "on_hand" in out:
+        out["stock"] = out.pop("on_hand")
+    return out
+
+
 def seed_payload(m: FulfilModel, payload: dict[str, Any]) -> dict[str, Any]:
     """Validate, then add warehouses, channels, products (with stock) and parties."""
-    unknown = set(payload) - {"warehouses", "locations", "channels", "products", "parties"}
+    keys = {"warehouses", "locations", "channels", "products", "items", "parties"}
+    unknown = set(payload) - keys
     if unknown:
         raise SeedError(f"unknown seed key(s): {', '.join(sorted(unknown))}")
     warehouses = _list(payload, "warehouses") + _list(payload, "locations")
-    channels, products, parties = (_list(payload, k) for k in ("channels", "products", "parties"))
+    products = [_erp_item(p) for p in _list(payload, "products") + _list(payload, "items")]
+    channels, parties = (_list(payload, k) for k in ("channels", "parties"))
     by_code = {loc.code: loc.id for loc in m.locations.values()}
     new_codes = [
-        _text(w, "code", f"warehouses[{i}]", w.get("name")) for i, w in enumerate(warehouses)
+        _text(w, "code", f"warehouses[{i}]", str(w.get("id", w.get("name"))))
+        for i, w in enumerate(warehouses)
     ]
     known = set(by_code) | set(new_codes) | {str(i) for i in m.locations}
     seen_skus: set[str] = set()
     for i, p in enumerate(products):
-        code = _text(p, "code", f"products[{i}]", p.get("sku"))
+        code = _text(p, "code", f"products[{i}]")
         if code in m.products_by_code or code in seen_skus:
             raise SeedError(f"products[{i}].code {code!r} already exists")
         seen_skus.add(code)
@@ -102,8 +117,8 @@ def seed_payload(m: FulfilModel, payload: dict[str, Any]) -> dict[str, Any]:
         out["channels"].append({"id": channel.id, "code": channel.code})
     for p in products:
         values = {
-            "code": p.get("code", p.get("sku")),
-            "name": p.get("name", p.get("code", p.get("sku"))),
+            "code": p["code"],
+            "name": p.get("name") or p["code"],
             "list_price": str(_money(p, "list_price", "product")),
             "cost_price": str(_money(p, "cost_price", "product")),
         }

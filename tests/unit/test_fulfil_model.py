@@ -87,3 +87,13 @@ def test_seed_is_validated_whole(model: FulfilModel) -> None:
     with pytest.raises(SeedError, match="NOPE"):
         model.seed(bad)
     assert "NEW" not in model.products_by_code
+
+
+def test_erp_seed_spelling_is_accepted() -> None:
+    app = create_app(clock=VirtualClock(1_800_000_000.0), credentials={"api_key": "k"})
+    m: FulfilModel = app.state.model
+    m.seed(
+        {"locations": [{"id": "1", "name": "Main"}], "items": [{"sku": "A", "on_hand": {"1": 5}}]}
+    )
+    took = m.stock_movement({"sku": "A", "location_id": "1", "delta": 2, "reason": "receipt"})
+    assert (took["location_id"], took["on_hand"]) == (1, 7)
