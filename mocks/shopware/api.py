@@ -91,12 +91,15 @@ def build_control_router() -> APIRouter:
         event, url = body.get("event"), body.get("url")
         if not isinstance(event, str) or not isinstance(url, str):
             raise InvalidRequest("event and url must be strings", pointer="/event", status=422)
-        sub = model_of(request).notifier.subscribe(
-            event=event,
-            url=url,
-            name=body.get("name") if isinstance(body.get("name"), str) else None,
-            only_live_version=body.get("onlyLiveVersion") is True,
-        )
+        try:
+            sub = model_of(request).notifier.subscribe(
+                event=event,
+                url=url,
+                name=body.get("name") if isinstance(body.get("name"), str) else None,
+                only_live_version=body.get("onlyLiveVersion") is True,
+            )
+        except ShopwareError as exc:
+            raise exc.with_status(422) from None
         return {"id": sub.id, "name": sub.name, "event": sub.event, "url": sub.url}
 
     @router.get("/webhooks")

@@ -17,8 +17,9 @@ registered checkout (``guest: false``) reuses the registered customer with that 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from mocks.shopware.catalog import WriteResult
 from mocks.shopware.errors import (
     ProductNotFound,
     ProductStockReached,
@@ -37,7 +38,6 @@ from mocks.shopware.records import (
     Transaction,
 )
 from mocks.shopware.schemas import CheckoutLine, CheckoutRequest
-from mocks.shopware.writes import WriteResult
 
 if TYPE_CHECKING:
     from mocks.shopware.models import ShopwareModel
@@ -281,7 +281,3 @@ def place_order(model: ShopwareModel, req: CheckoutRequest) -> tuple[Order, list
         )
     return order, results
 
-
-def describe(order: OrderData) -> dict[str, Any]:
-    """A short line for logs and errors."""
-    return {"id": order.id, "orderNumber": order.order_number}

@@ -18,6 +18,7 @@ from mocks.common.rng import derive
 from mocks.common.webhooks import WebhookOutbox
 from mocks.shopware import constants as c
 from mocks.shopware.auth import TokenStore, WindowLimiter
+from mocks.shopware.catalog import Catalog, UnitOfWork, WriteResult
 from mocks.shopware.checkout import place_order
 from mocks.shopware.constants import LIVE_VERSION_ID, ShopwareSettings
 from mocks.shopware.criteria import Criteria
@@ -40,14 +41,7 @@ from mocks.shopware.schemas import CheckoutRequest
 from mocks.shopware.search import SearchResult, search
 from mocks.shopware.seeding import seed_shop
 from mocks.shopware.snapshot import snapshot, stats
-from mocks.shopware.writes import (
-    Catalog,
-    UnitOfWork,
-    WriteContext,
-    WriteResult,
-    delete_record,
-    write_record,
-)
+from mocks.shopware.writes import WriteContext, delete_record, write_record
 from simclock import Clock
 
 READABLE_ENTITIES = (

@@ -33,6 +33,7 @@ from random import Random
 from typing import Any
 
 from mocks.common.webhooks import WebhookDelivery, WebhookOutbox
+from mocks.shopware.catalog import WriteResult
 from mocks.shopware.constants import (
     LIVE_VERSION_ID,
     VERSIONED_ENTITIES,
@@ -41,7 +42,6 @@ from mocks.shopware.constants import (
 )
 from mocks.shopware.errors import InvalidRequest
 from mocks.shopware.records import IdFactory, WebhookSubscription
-from mocks.shopware.writes import WriteResult
 
 
 def sign(secret: str, body: bytes) -> str:

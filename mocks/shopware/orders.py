@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
+from mocks.shopware.catalog import WriteResult
 from mocks.shopware.constants import LIVE_VERSION_ID, ORDER_TRANSITIONS
 from mocks.shopware.errors import (
     EntityNotFound,
@@ -31,7 +32,6 @@ from mocks.shopware.errors import (
 from mocks.shopware.fields import FieldProblem, integer, json_object, optional_string
 from mocks.shopware.pricing import order_totals, reprice
 from mocks.shopware.records import Order, OrderData
-from mocks.shopware.writes import WriteResult
 
 if TYPE_CHECKING:
     from mocks.shopware.models import ShopwareModel

@@ -30,9 +30,10 @@ from typing import TYPE_CHECKING, Any
 
 from mocks.common.admin import SeedError
 from mocks.common.money import round_cents, to_money
+from mocks.shopware.catalog import UnitOfWork
 from mocks.shopware.errors import ShopwareError, WriteViolations
 from mocks.shopware.records import Promotion, Tax
-from mocks.shopware.writes import UnitOfWork, write_customer, write_product
+from mocks.shopware.writes import write_customer, write_product
 
 if TYPE_CHECKING:
     from mocks.shopware.models import ShopwareModel

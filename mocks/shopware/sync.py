@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from mocks.shopware.catalog import UnitOfWork, WriteResult
 from mocks.shopware.errors import (
     DefinitionNotFound,
     InvalidSyncOperation,
@@ -30,13 +31,7 @@ from mocks.shopware.errors import (
     WriteViolations,
 )
 from mocks.shopware.schemas import SyncOperation
-from mocks.shopware.writes import (
-    WRITABLE_ENTITIES,
-    UnitOfWork,
-    WriteResult,
-    delete_record,
-    write_record,
-)
+from mocks.shopware.writes import WRITABLE_ENTITIES, delete_record, write_record
 
 if TYPE_CHECKING:
     from mocks.shopware.models import ShopwareModel

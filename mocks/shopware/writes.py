@@ -12,21 +12,21 @@ Shared by the entity routes (``POST``/``PATCH``/``DELETE``) and the sync API. Ru
 - A stock write to an existing closeout product follows ``closeout_stock_write``*: ``ignore``
   (accepted, stock unchanged), ``reject`` (violation ``CONTENT__PRODUCT_CLOSEOUT_STOCK_WRITE``)
   or ``accept``.
-- A :class:`UnitOfWork` records the previous state of every touched record, so a failed
-  transaction (sync with fail-on-error) is rolled back completely.
+- Writes record what they change in a :class:`~mocks.shopware.catalog.UnitOfWork`, so a
+  failed transaction is rolled back completely.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from mocks.shopware import fields as f
+from mocks.shopware.catalog import Catalog, UnitOfWork, WriteResult
 from mocks.shopware.constants import ShopwareSettings
 from mocks.shopware.errors import Violation, WriteViolations
-from mocks.shopware.records import CallStats, Customer, IdFactory, Product, Tax
+from mocks.shopware.records import CallStats, Customer, IdFactory, Product
 
 PRODUCT_PARSERS: dict[str, Callable[[Any], Any]] = {
     "productNumber": lambda v: f.string(v, max_length=64),
@@ -71,80 +71,6 @@ CUSTOMER_ATTRS = {
 }
 WRITABLE_ENTITIES = ("product", "customer")
 WRITE_PROTECTED = 'This field is write-protected. (Got: "user" scope and "system" is required)'
-
-
-@dataclass(frozen=True, kw_only=True)
-class WriteResult:
-    """One written record, as webhooks and the sync response report it."""
-
-    entity: str
-    id: str
-    operation: str
-    """``insert``, ``update`` or ``delete``."""
-    fields: tuple[str, ...]
-    """Wire names of the fields written (empty for a delete)."""
-
-
-class Catalog:
-    """The writable entities: products (with their productNumber index), customers, taxes."""
-
-    def __init__(self) -> None:
-        self.products: dict[str, Product] = {}
-        self.by_number: dict[str, str] = {}
-        self.customers: dict[str, Customer] = {}
-        self.taxes: dict[str, Tax] = {}
-        self.customer_numbers = 10000
-
-    def product_by_number(self, number: str) -> Product | None:
-        """The product with ``number`` (case-insensitive)."""
-        pid = self.by_number.get(number.casefold())
-        return self.products.get(pid) if pid else None
-
-    def next_customer_number(self) -> str:
-        """Shopware's customer number range starts at 10000."""
-        value = self.customer_numbers
-        self.customer_numbers += 1
-        return str(value)
-
-
-class UnitOfWork:
-    """Undo log of one transaction over a :class:`Catalog`."""
-
-    def __init__(self, catalog: Catalog) -> None:
-        self.catalog = catalog
-        self._undo: list[Callable[[], None]] = []
-
-    def remember_product(self, pid: str) -> None:
-        """Save the product's current state (or its absence) before a change."""
-        cat, prev = self.catalog, self.catalog.products.get(pid)
-        saved = dataclasses.replace(prev) if prev is not None else None
-
-        def undo() -> None:
-            current = cat.products.pop(pid, None)
-            if current is not None:
-                cat.by_number.pop(current.product_number.casefold(), None)
-            if saved is not None:
-                cat.products[pid] = saved
-                cat.by_number[saved.product_number.casefold()] = pid
-
-        self._undo.append(undo)
-
-    def remember_customer(self, cid: str) -> None:
-        """Save the customer's current state (or its absence) before a change."""
-        cat, prev = self.catalog, self.catalog.customers.get(cid)
-        saved = dataclasses.replace(prev) if prev is not None else None
-
-        def undo() -> None:
-            cat.customers.pop(cid, None)
-            if saved is not None:
-                cat.customers[cid] = saved
-
-        self._undo.append(undo)
-
-    def rollback(self) -> None:
-        """Restore everything this unit changed, newest change first."""
-        while self._undo:
-            self._undo.pop()()
 
 
 @dataclass(kw_only=True)
