@@ -41,6 +41,8 @@ CREDENTIALS: dict[str, dict[str, str]] = {
 SETTINGS: dict[str, dict[str, Any]] = {
     # Time moves only by POST /_mock/clock, so a request must not wait on simulated latency.
     "erp": {"write_latency_median": 0, "read_latency_median": 0},
+    # A lower limit keeps the 429 test short; it reads the configured rpm from /_mock/stats.
+    "fulfil": {"requests_per_minute": 100},
 }
 
 
