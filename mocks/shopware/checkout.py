@@ -280,4 +280,3 @@ def place_order(model: ShopwareModel, req: CheckoutRequest) -> tuple[Order, list
             )
         )
     return order, results
-

@@ -83,15 +83,22 @@ def _explain(exc: ShopwareError) -> str:
     )
 
 
+def _objects(payload: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    items = payload.get(key, [])
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise SeedError(f"{key} must be a list of objects")
+    return items
+
+
 def seed_shop(model: ShopwareModel, payload: dict[str, Any]) -> dict[str, Any]:
     """Apply ``payload`` (see the module docstring); SeedError names what is wrong."""
-    for raw in payload.get("taxes", []):
+    for raw in _objects(payload, "taxes"):
+        if raw.get("taxRate") is None:
+            raise SeedError("a tax needs a taxRate")
         _tax_for(model, raw["taxRate"])
     ctx = model.write_context()
     products = []
-    for raw in payload.get("products", []):
-        if not isinstance(raw, dict):
-            raise SeedError(f"a product must be an object, got {raw!r}")
+    for raw in _objects(payload, "products"):
         try:
             result = write_product(
                 model.catalog,
@@ -105,7 +112,7 @@ def seed_shop(model: ShopwareModel, payload: dict[str, Any]) -> dict[str, Any]:
             raise SeedError(f"product {raw.get('productNumber')!r}: {_explain(exc)}") from None
         products.append({"productNumber": raw["productNumber"], "id": result.id})
     customers = []
-    for raw in payload.get("customers", []):
+    for raw in _objects(payload, "customers"):
         body = {"firstName": "Seeded", "lastName": "Customer", **raw}
         try:
             result = write_customer(
@@ -120,7 +127,7 @@ def seed_shop(model: ShopwareModel, payload: dict[str, Any]) -> dict[str, Any]:
             raise SeedError(f"customer {raw.get('email')!r}: {_explain(exc)}") from None
         customers.append({"email": raw.get("email"), "id": result.id})
     promotions = []
-    for raw in payload.get("promotions", []):
+    for raw in _objects(payload, "promotions"):
         code, kind = raw.get("code"), raw.get("type", "percentage")
         if not isinstance(code, str) or not code:
             raise SeedError(f"a promotion needs a code, got {code!r}")
@@ -139,7 +146,7 @@ def seed_shop(model: ShopwareModel, payload: dict[str, Any]) -> dict[str, Any]:
         model.promotions[code.casefold()] = promotion
         promotions.append({"code": code, "id": promotion.id})
     webhooks = []
-    for raw in payload.get("webhooks", []):
+    for raw in _objects(payload, "webhooks"):
         try:
             sub = model.notifier.subscribe(
                 event=str(raw.get("event")),
