@@ -68,13 +68,14 @@ def install_fault_plan(
     ``rules`` (parsed, or raw JSON objects as in a process config's top-level ``faults``) are
     installed now; a bad one raises :class:`FaultPlanError` naming it. ``api_prefixes`` are the
     paths faulted by default (None: every path but ``/_sim/``, ``/_mock/`` and FastAPI's docs).
-    Calling it again on the same app installs ``rules`` (when given) on the existing plan.
+    Calling it again on the same app appends ``rules`` (when given) to the existing plan, so a
+    process config's ``faults`` join the ones a platform installed from its own settings.
     """
     parsed = _parse(rules)
     existing = getattr(app.state, "fault_plan", None)
     if isinstance(existing, FaultPlan):
-        if parsed is not None:
-            existing.replace(parsed)
+        if parsed:
+            existing.append(parsed)
         return existing
     state = app.state
     plan = FaultPlan(

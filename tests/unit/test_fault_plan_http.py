@@ -361,10 +361,11 @@ def test_get_shows_a_plan_that_can_be_put_back_and_reset_clears_it() -> None:
     run("shopify", scenario)
 
 
-def test_installing_again_replaces_the_rules_of_the_one_plan() -> None:
+def test_installing_again_adds_rules_to_the_one_plan() -> None:
     clock = VirtualClock()
-    app = create_shopify(clock=clock, seed=1)
+    app = create_shopline(clock=clock, seed=1, settings={"faults": [{"status": 436}]})
     middleware = len(app.user_middleware)
     plan = install_fault_plan(app, clock=clock, seed=1, rules=[{"kind": "reset"}])
     assert plan is app.state.fault_plan and len(app.user_middleware) == middleware
-    assert [r.kind for r in plan.rules] == ["reset"]
+    assert [r.kind for r in plan.rules] == ["error", "reset"]  # the setting's rule stays
+    assert install_fault_plan(app, clock=clock, seed=1) is plan and len(plan.rules) == 2
