@@ -10,13 +10,21 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
+from mocks.common.faults import install_fault_plan
 from simclock import Clock, ScaledClock, VirtualClock
 
 PLATFORMS = ("shopify", "shopline", "shopware", "fulfil", "erp")
 
 
 def build_app(platform: str, config: dict[str, Any]) -> FastAPI:
-    """Build a platform's app from a process config (see docs/contracts.md)."""
+    """Build a platform's app from a process config (see docs/contracts.md), with the
+    config's top-level ``faults`` (docs/faults.md) joined to its fault plan."""
+    app, clock, seed = _platform_app(platform, config)
+    install_fault_plan(app, clock=clock, seed=seed, rules=config.get("faults"))
+    return app
+
+
+def _platform_app(platform: str, config: dict[str, Any]) -> tuple[FastAPI, Clock, int]:
     clock_config = dict(config.get("clock", {}))
     clock: Clock
     if clock_config.pop("virtual", False):
@@ -30,23 +38,28 @@ def build_app(platform: str, config: dict[str, Any]) -> FastAPI:
     if platform == "shopify":
         from mocks.shopify.api import create_app as create_shopify
 
-        return create_shopify(settings=settings, clock=clock, credentials=credentials, seed=seed)
+        app = create_shopify(settings=settings, clock=clock, credentials=credentials, seed=seed)
+        return app, clock, seed
     if platform == "shopline":
         from mocks.shopline.api import create_app as create_shopline
 
-        return create_shopline(settings=settings, clock=clock, credentials=credentials, seed=seed)
+        app = create_shopline(settings=settings, clock=clock, credentials=credentials, seed=seed)
+        return app, clock, seed
     if platform == "shopware":
         from mocks.shopware.api import create_app as create_shopware
 
-        return create_shopware(settings=settings, clock=clock, credentials=credentials, seed=seed)
+        app = create_shopware(settings=settings, clock=clock, credentials=credentials, seed=seed)
+        return app, clock, seed
     if platform == "fulfil":
         from mocks.fulfil.api import create_app as create_fulfil
 
-        return create_fulfil(settings=settings, clock=clock, credentials=credentials, seed=seed)
+        app = create_fulfil(settings=settings, clock=clock, credentials=credentials, seed=seed)
+        return app, clock, seed
     if platform == "erp":
         from mocks.erp.api import create_app as create_erp
 
-        return create_erp(settings=settings, clock=clock, credentials=credentials, seed=seed)
+        app = create_erp(settings=settings, clock=clock, credentials=credentials, seed=seed)
+        return app, clock, seed
     raise SystemExit(f"unknown platform {platform!r}; choose from {', '.join(PLATFORMS)}")
 
 

@@ -53,6 +53,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mocks.common.admin import admin_router
+from mocks.common.faults import install_fault_plan
 from mocks.common.rng import derive
 from mocks.common.webhooks import WebhookOutbox, outbox_lifespan
 from mocks.fulfil import constants as c
@@ -309,4 +310,6 @@ def create_app(
     app.add_exception_handler(Exception, crash)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_middleware(ApiGate, keys=model.keys, stats=model.call_stats)
+    # Last, so it is outermost: injected faults come before the key gate and rate window.
+    install_fault_plan(app, clock=clock, seed=seed, api_prefixes=("/api/",))
     return app

@@ -49,6 +49,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mocks.common.admin import admin_router
+from mocks.common.faults import install_fault_plan
 from mocks.common.webhooks import WebhookOutbox, outbox_lifespan
 from mocks.shopware.constants import ShopwareSettings
 from mocks.shopware.errors import (
@@ -224,4 +225,6 @@ def create_app(
     app.add_exception_handler(ShopwareError, _shopware_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_middleware(AdminGate, model=model)
+    # Last, so it is outermost: injected faults come before the token gate.
+    install_fault_plan(app, clock=clock, seed=seed, api_prefixes=("/api/",))
     return app
