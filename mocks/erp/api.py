@@ -106,7 +106,7 @@ def create_app(
     app.state.settings = erp_settings
     app.state.clock = clock
     app.state.tokens = tokens
-    app.state.resettables = (tokens,)
+    app.state.resettables = [tokens]
     app.state.render_fault = render_fault
     app.state.revoke_credentials = tokens.revoke_all
     app.add_middleware(GovernanceMiddleware, model=model, clock=clock, tokens=tokens)

@@ -181,7 +181,7 @@ class CreditMemoBook:
         restocked: dict[int, int] = {}
         lines: list[CreditLine] = []
         for pick in data.lines:
-            line = find_line(order, pick, prefer="creditable")
+            line = find_line(order, pick, prefer="creditable", taken=credited)
             assert pick.quantity is not None  # required for credit lines by the parser
             where = {"o:errorPath": f"{pick.path}.quantity"}
             units = credited.get(line.line, 0) + pick.quantity

@@ -140,9 +140,10 @@ class FulfilmentBook:
             for pick in data.lines:
                 if not pick.receive:
                     continue
-                line = find_line(order, pick, prefer="fulfillable")
-                wanted = picks.get(line.line, 0) + (
-                    pick.quantity if pick.quantity is not None else line.fulfillable
+                line = find_line(order, pick, prefer="fulfillable", taken=picks)
+                already = picks.get(line.line, 0)
+                wanted = already + (
+                    pick.quantity if pick.quantity is not None else line.fulfillable - already
                 )
                 self._check(order, line, wanted, pick.path)
                 picks[line.line] = wanted

@@ -267,11 +267,14 @@ class SalesOrderBook:
         self.edits += 1
 
 
-def find_line(order: SalesOrder, pick: LinePick, *, prefer: str) -> SalesOrderLine:
+def find_line(
+    order: SalesOrder, pick: LinePick, *, prefer: str, taken: dict[int, int]
+) -> SalesOrderLine:
     """The order line a fulfilment or credit line names (``orderLine`` or item id/SKU).
 
     By item, the first line of that item with room (``prefer``: "fulfillable" or
-    "creditable") is chosen, else the first line of that item.
+    "creditable") beyond the units ``taken`` by earlier lines of the same request is chosen,
+    else the first line of that item.
     """
     if pick.order_line is not None:
         for line in order.lines:
@@ -300,6 +303,9 @@ def find_line(order: SalesOrder, pick: LinePick, *, prefer: str) -> SalesOrderLi
         )
 
     def room(line: SalesOrderLine) -> bool:
-        return line.fulfillable > 0 if prefer == "fulfillable" else line.credited < line.quantity
+        used = taken.get(line.line, 0)
+        if prefer == "fulfillable":
+            return line.fulfillable - used > 0
+        return line.credited + used < line.quantity
 
     return next((line for line in candidates if room(line)), candidates[0])

@@ -121,7 +121,17 @@ def _refusal(detail: str) -> InvalidParameter:
     return InvalidParameter(f"{PREFIX} {detail}")
 
 
-def _snapshot(ledger: Ledger, query: str) -> sqlite3.Connection:
+def _snapshot(ledger: Ledger, query: str, problems: list[str]) -> sqlite3.Connection:
+    """An in-memory database with the tables ``query`` names; a helper function's complaint
+    is appended to ``problems`` (SQLite only reports that a function raised)."""
+
+    def to_date(text: Any, fmt: Any) -> str | None:
+        try:
+            return _to_date(text, fmt)
+        except ValueError as exc:
+            problems.append(str(exc))
+            raise
+
     words = {w.lower() for w in _WORD.findall(query)}
     wanted = {name for name in TABLES if name in words}
     views = {name for name in VIEWS if name in words}
@@ -131,7 +141,7 @@ def _snapshot(ledger: Ledger, query: str) -> sqlite3.Connection:
     db.create_collation("DECIMAL", _decimal_order)
     db.create_aggregate("SUM", 1, _ExactSum)
     db.create_function("NVL", 2, lambda a, b: a if a is not None else b, deterministic=True)
-    db.create_function("TO_DATE", 2, _to_date, deterministic=True)
+    db.create_function("TO_DATE", 2, to_date, deterministic=True)
     for name in sorted(wanted):
         table = TABLES[name]
         columns = ", ".join(f'"{col}" {decl}' for col, decl in table.columns)
@@ -182,7 +192,8 @@ def run_suiteql(
             f"{settings.suiteql_max_results} results.",
             **{"o:errorQueryParam": "offset"},
         )
-    db = _snapshot(ledger, query)
+    problems: list[str] = []
+    db = _snapshot(ledger, query, problems)
     steps = {"left": max(1, settings.suiteql_max_steps // STEP_BATCH)}
 
     def budget() -> int:
@@ -197,9 +208,8 @@ def run_suiteql(
         description = cursor.description or ()
     except sqlite3.Warning:
         raise _refusal("Only one statement can be run at a time.") from None
-    except (sqlite3.Error, ValueError) as exc:
-        detail = _explain(exc) if isinstance(exc, sqlite3.Error) else f"{exc}."
-        raise _refusal(detail) from None
+    except sqlite3.Error as exc:
+        raise _refusal(f"{problems[-1]}." if problems else _explain(exc)) from None
     finally:
         db.close()
     names: list[str] = []
