@@ -31,9 +31,9 @@ from mocks.erp.errors import (
     NonexistentId,
     UserError,
 )
-from mocks.erp.inventory import NOT_FOUND, Inventory
+from mocks.erp.inventory import Inventory
 from mocks.erp.orders import SalesOrderBook, find_line
-from mocks.erp.records import NumberSeries, SalesOrder, iso_ms
+from mocks.erp.records import NumberSeries, SalesOrder, find_record, iso_ms
 from mocks.erp.schemas_tx import CreditMemoInput, parse_credit_memo
 from simclock import Clock
 
@@ -102,17 +102,7 @@ class CreditMemoBook:
 
     def get(self, ref: str) -> CreditMemo:
         """A credit memo by internal id or ``eid:{externalId}``."""
-        if ref.startswith("eid:"):
-            found = self.by_external_id.get(ref[4:])
-        elif ref.isdigit():
-            found = self.by_id.get(int(ref))
-        else:
-            raise InvalidParameter(
-                f"Invalid record reference {ref!r}: use an internal id or eid:{{externalId}}."
-            )
-        if found is None:
-            raise NonexistentId(NOT_FOUND)
-        return found
+        return find_record(ref, self.by_id, self.by_external_id)
 
     def transform(self, order_ref: str, body: Any) -> CreditMemo:
         """``POST salesOrder/{id}/!transform/creditMemo``."""

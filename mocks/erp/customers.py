@@ -21,9 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from mocks.erp.errors import DuplicateRecord, InvalidParameter, NonexistentId, UserError
-from mocks.erp.inventory import NOT_FOUND
-from mocks.erp.records import Customer, iso_ms
+from mocks.erp.errors import DuplicateRecord, InvalidParameter, UserError
+from mocks.erp.records import Customer, find_record, iso_ms
 from mocks.erp.schemas_tx import CustomerInput, normalise_email, normalise_phone, parse_customer
 from simclock import Clock, parse_iso_utc
 
@@ -209,17 +208,7 @@ class CustomerBook:
 
     def get(self, ref: str) -> Customer:
         """A customer by internal id or ``eid:{externalId}``."""
-        if ref.startswith("eid:"):
-            customer = self.by_external_id.get(ref[4:])
-        elif ref.isdigit():
-            customer = self.by_id.get(int(ref))
-        else:
-            raise InvalidParameter(
-                f"Invalid record reference {ref!r}: use an internal id or eid:{{externalId}}."
-            )
-        if customer is None:
-            raise NonexistentId(NOT_FOUND)
-        return customer
+        return find_record(ref, self.by_id, self.by_external_id)
 
     def for_order(self, *, customer_id: str | None, external_id: str | None) -> Customer:
         """The sales order's entity: an existing id, or an externalId (created if new)."""

@@ -25,13 +25,11 @@ from mocks.erp import constants as c
 from mocks.erp.errors import (
     DuplicateRecord,
     InvalidContent,
-    InvalidParameter,
-    NonexistentId,
     UserError,
 )
-from mocks.erp.inventory import NOT_FOUND, Inventory
+from mocks.erp.inventory import Inventory
 from mocks.erp.orders import SalesOrderBook, find_line
-from mocks.erp.records import NumberSeries, SalesOrder, SalesOrderLine, iso_ms
+from mocks.erp.records import NumberSeries, SalesOrder, SalesOrderLine, find_record, iso_ms
 from mocks.erp.schemas_sim import ShipRequest
 from mocks.erp.schemas_tx import FulfilmentInput, parse_fulfilment
 from simclock import Clock
@@ -94,20 +92,7 @@ class FulfilmentBook:
 
     def get(self, ref: str) -> ItemFulfillment:
         """A fulfilment by internal id or ``eid:{externalId}``."""
-        found = (
-            self.by_external_id.get(ref[4:])
-            if ref.startswith("eid:")
-            else self.by_id.get(int(ref))
-            if ref.isdigit()
-            else None
-        )
-        if found is None and not (ref.startswith("eid:") or ref.isdigit()):
-            raise InvalidParameter(
-                f"Invalid record reference {ref!r}: use an internal id or eid:{{externalId}}."
-            )
-        if found is None:
-            raise NonexistentId(NOT_FOUND)
-        return found
+        return find_record(ref, self.by_id, self.by_external_id)
 
     def transform(self, order_ref: str, body: Any) -> ItemFulfillment:
         """``!transform/itemFulfillment``: validate whole, then fulfil (and ship if C)."""

@@ -17,16 +17,12 @@ from typing import Any
 from mocks.erp import constants as c
 from mocks.erp.errors import (
     InsufficientStock,
-    InvalidParameter,
-    NonexistentId,
     UnknownLocation,
     UnknownSku,
 )
-from mocks.erp.records import InventoryItem, StockLevel, inventory_record, iso_ms
+from mocks.erp.records import InventoryItem, StockLevel, find_record, inventory_record, iso_ms
 from mocks.erp.schemas import InventoryQuery, SeedItems, parse_stock_movement
 from simclock import Clock
-
-NOT_FOUND = "The record instance does not exist. Provide a valid record instance ID."
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,17 +74,7 @@ class Inventory:
 
     def get(self, ref: str) -> InventoryItem:
         """An item by internal id or ``eid:{sku}``."""
-        if ref.startswith("eid:"):
-            item = self.items.get(ref[4:])
-        elif ref.isdigit():
-            item = self._by_id.get(int(ref))
-        else:
-            raise InvalidParameter(
-                f"Invalid record reference {ref!r}: use an internal id or eid:{{externalId}}."
-            )
-        if item is None:
-            raise NonexistentId(NOT_FOUND)
-        return item
+        return find_record(ref, self._by_id, self.items)
 
     def by_internal_id(self, item_id: int) -> InventoryItem | None:
         """An item by internal id, or ``None``."""

@@ -21,12 +21,9 @@ from mocks.common.money import fmt
 from mocks.erp.errors import (
     DuplicateRecord,
     InvalidContent,
-    InvalidParameter,
-    NonexistentId,
     UserError,
 )
-from mocks.erp.inventory import NOT_FOUND
-from mocks.erp.records import NumberSeries, iso_ms
+from mocks.erp.records import NumberSeries, find_record, iso_ms
 from mocks.erp.schemas_tx import JournalInput, parse_journal
 from simclock import Clock
 
@@ -81,17 +78,7 @@ class JournalBook:
 
     def get(self, ref: str) -> JournalEntry:
         """A journal entry by internal id or ``eid:{externalId}``."""
-        if ref.startswith("eid:"):
-            found = self.by_external_id.get(ref[4:])
-        elif ref.isdigit():
-            found = self.by_id.get(int(ref))
-        else:
-            raise InvalidParameter(
-                f"Invalid record reference {ref!r}: use an internal id or eid:{{externalId}}."
-            )
-        if found is None:
-            raise NonexistentId(NOT_FOUND)
-        return found
+        return find_record(ref, self.by_id, self.by_external_id)
 
     def upsert(self, external_id: str, body: Any) -> tuple[JournalEntry, bool]:
         """Create, or replace date, memo and lines of the entry with this externalId."""

@@ -223,7 +223,6 @@ class ErpModel:
                 "closed": self.orders.closed,
             },
             "customers": len(self.customers),
-            "duplicate_customers": self.customers.duplicate_count(),
             "fulfillments": {
                 "created": self.fulfilments.created,
                 "rejected": self.fulfilments.rejected,

@@ -22,9 +22,9 @@ from typing import Any
 
 from mocks.erp import constants as c
 from mocks.erp.customers import CustomerBook
-from mocks.erp.errors import InvalidParameter, NonexistentId, UserError
-from mocks.erp.inventory import NOT_FOUND, Inventory
-from mocks.erp.records import NumberSeries, SalesOrder, SalesOrderLine
+from mocks.erp.errors import UserError
+from mocks.erp.inventory import Inventory
+from mocks.erp.records import NumberSeries, SalesOrder, SalesOrderLine, find_record
 from mocks.erp.schemas import LineInput, SalesOrderInput, parse_sales_order
 from mocks.erp.schemas_tx import LinePick, OrderEdit, parse_order_edit
 from simclock import Clock
@@ -91,17 +91,7 @@ class SalesOrderBook:
 
     def get(self, ref: str) -> SalesOrder:
         """A sales order by ``eid:{externalId}`` or by internal id."""
-        if ref.startswith("eid:"):
-            order = self.by_external_id.get(ref[4:])
-        elif ref.isdigit():
-            order = self.by_id.get(int(ref))
-        else:
-            raise InvalidParameter(
-                f"Invalid record reference {ref!r}: use an internal id or eid:{{externalId}}."
-            )
-        if order is None:
-            raise NonexistentId(NOT_FOUND)
-        return order
+        return find_record(ref, self.by_id, self.by_external_id)
 
     def _allocate(self, order: SalesOrder) -> None:
         for line in order.lines:

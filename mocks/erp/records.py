@@ -15,13 +15,33 @@ fulfilment, ``shipped`` = on a shipped one (stock has left), so
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from mocks.common.money import fmt
 from mocks.erp import constants as c
+from mocks.erp.errors import InvalidParameter, NonexistentId
+
+NOT_FOUND = "The record instance does not exist. Provide a valid record instance ID."
+T = TypeVar("T")
+
+
+def find_record(ref: str, by_id: Mapping[int, T], by_external_id: Mapping[str, T]) -> T:
+    """The record a URL names: an internal id or ``eid:{externalId}`` (404/400 otherwise)."""
+    if ref.startswith("eid:"):
+        found = by_external_id.get(ref[4:])
+    elif ref.isdigit():
+        found = by_id.get(int(ref))
+    else:
+        raise InvalidParameter(
+            f"Invalid record reference {ref!r}: use an internal id or eid:{{externalId}}."
+        )
+    if found is None:
+        raise NonexistentId(NOT_FOUND)
+    return found
 
 
 def iso_ms(ms: int) -> str:

@@ -15,7 +15,6 @@ from typing import Any
 from mocks.erp.constants import STOCK_MOVEMENT_REASONS, ErpSettings
 from mocks.erp.errors import InvalidContent, InvalidMovement, InvalidParameter, InvalidSeed
 from mocks.erp.fields import (
-    MONEY_PLACES,
     Ref,
     bad,
     int_param,
@@ -28,8 +27,6 @@ from mocks.erp.fields import (
 )
 from mocks.erp.fields import money as _money
 from simclock import parse_iso_utc
-
-__all__ = ["MONEY_PLACES"]
 
 _QUERY = re.compile(r'^\s*lastModifiedDate\s+(ON_OR_AFTER|AFTER)\s+"([^"]+)"\s*$')
 

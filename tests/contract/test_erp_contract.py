@@ -702,3 +702,30 @@ def test_unknown_record_type_is_a_netsuite_404(erp: Target) -> None:
     assert r.status_code == 404 and error_of(r)["o:errorCode"] == "INVALID_URL"
     r = erp.request("DELETE", f"{REC}/salesOrder/1", headers=auth(erp))
     assert r.status_code == 405 and error_of(r)["o:errorCode"] == "INVALID_URL"
+
+
+# --------------------------------------------------------------------------- fault plan hooks
+def test_fault_plan_errors_use_netsuites_body_and_revocation_needs_a_new_token(
+    erp: Target,
+) -> None:
+    rules = [
+        {"kind": "error", "statuses": [503], "routes": [f"{REC}/inventoryItem"], "end": 10},
+        {"kind": "revoke_token", "start": 20},
+    ]
+    erp.request("PUT", "/_mock/faults", json={"rules": rules}).raise_for_status()
+    try:
+        faulted = erp.request("GET", f"{REC}/inventoryItem", headers=auth(erp))
+        assert faulted.status_code == 503 and "Retry-After" in faulted.headers
+        assert error_of(faulted)["o:errorCode"] == "SERVICE_UNAVAILABLE"
+        erp.advance(20)
+        revoked = erp.request("GET", f"{REC}/inventoryItem", headers=auth(erp))
+        assert revoked.status_code == 401 and error_of(revoked)["o:errorCode"] == "INVALID_LOGIN"
+        fresh = erp.request("POST", "/_mock/token").json()["access_token"]
+        again = erp.request(
+            "GET", f"{REC}/inventoryItem", headers={"Authorization": f"Bearer {fresh}"}
+        )
+        assert again.status_code == 200
+    finally:
+        erp.request("DELETE", "/_mock/faults")
+        erp.reset()  # the configured token is valid again
+    assert erp.request("GET", f"{REC}/inventoryItem", headers=auth(erp)).status_code == 200
