@@ -214,6 +214,13 @@ class SalesOrderBook:
             )
         if edit.status == "B" and order.status not in open_statuses:
             raise self._refuse(order, "edit", "Pending Approval or Pending Fulfillment")
+        if edit.lines is not None and order.credit_memo_ids:
+            self.edit_rejections += 1
+            ids = ", ".join(str(i) for i in order.credit_memo_ids)
+            raise UserError(
+                f"You cannot replace the lines of sales order {order.tran_id}: credit memo(s) "
+                f"{ids} were created from them."
+            )
         self._apply_edit(order, edit)
         return order
 

@@ -184,3 +184,14 @@ def test_journal_upsert_replaces_lines_and_post_refuses_a_taken_external_id() ->
         }
     )
     assert model.stats()["journal_entries"] == {"created": 2, "updated": 1, "rejected": 2}
+
+
+def test_lines_credited_before_shipping_cannot_be_replaced() -> None:
+    model, _ = make_model()
+    ref = order(model, "o-1", ("A", 2))
+    model.credit_memos.transform(ref, {"item": {"items": [{"orderLine": 1, "quantity": 1}]}})
+    new_lines = {"item": {"items": [{"item": {"externalId": "B"}, "quantity": 1, "rate": "1.00"}]}}
+    with pytest.raises(UserError, match=r"credit memo\(s\) 2002 were created from them"):
+        model.orders.edit(ref, new_lines, replace={"item"})
+    model.orders.edit(ref, {"memo": "call the customer"}, replace=set())  # the header still can
+    assert level(model, "A") == (5, 2, 0) and model.orders.get(ref).memo == "call the customer"
