@@ -24,6 +24,8 @@ Wire contract (PLATFORMS.md section 5; our modelling choices marked *):
 
 from __future__ import annotations
 
+import contextlib
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -63,7 +65,9 @@ def render_fault(status: int, detail: str, *, retry_after: float = 5.0) -> Respo
     """NetSuite's answer for an injected fault: its real body (and ``Retry-After`` on 503).
 
     401 and 429 keep NetSuite's own detail text (clients match on it, PLATFORMS.md 5.2);
-    other statuses carry ``detail`` (or a generic text when it is empty).
+    other statuses carry ``detail`` (or a generic text when it is empty). A status without a
+    class of its own (say 418) gets ``USER_ERROR`` (4xx) or ``UNEXPECTED_ERROR`` (5xx) with
+    that status and its standard title.
     """
     error: NetSuiteError
     if status == 401:
@@ -80,9 +84,12 @@ def render_fault(status: int, detail: str, *, retry_after: float = 5.0) -> Respo
         error = UserError(detail or "The request was refused.")
     else:
         error = UnexpectedError(detail or "An unexpected error occurred.")
-    response = error_response(error)
-    response.status_code = status
-    return response
+    if error.status == status:
+        return error_response(error)
+    body = {**error.body(), "status": status}
+    with contextlib.suppress(ValueError):  # a status http.HTTPStatus does not know keeps its title
+        body["title"] = HTTPStatus(status).phrase
+    return JSONResponse(body, status_code=status)
 
 
 def create_app(

@@ -218,3 +218,11 @@ def test_calls_are_counted_by_record_type_including_transforms() -> None:
         assert (stats["latency"]["read"]["count"], stats["latency"]["write"]["count"]) == (3, 1)
 
     run(check, settings=NO_LATENCY)
+
+
+def test_render_fault_keeps_body_and_status_consistent_for_other_statuses() -> None:
+    app = create_app(clock=VirtualClock(START), credentials={"access_token": TOKEN})
+    response = app.state.render_fault(418, "")
+    body = json.loads(response.body)
+    assert (response.status_code, body["status"], body["title"]) == (418, 418, "I'm a Teapot")
+    assert body["o:errorDetails"][0]["o:errorCode"] == "USER_ERROR"
