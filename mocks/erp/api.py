@@ -33,6 +33,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mocks.common.admin import admin_router
+from mocks.common.faults import install_fault_plan
 from mocks.common.rng import derive
 from mocks.erp.access import AccessTokens
 from mocks.erp.constants import REST_PREFIX, ErpSettings
@@ -141,4 +142,6 @@ def create_app(
     app.include_router(build_transactions_router())
     app.include_router(build_query_router())
     app.include_router(build_control_router())
+    # Last, so it is outermost: injected faults come before auth and governance.
+    install_fault_plan(app, clock=clock, seed=seed, api_prefixes=(REST_PREFIX,))
     return app

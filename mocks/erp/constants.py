@@ -111,6 +111,9 @@ class ErpSettings:
     """NetSuite account id (appears in nothing but the stats; kept for realism)."""
     default_currency: str = DEFAULT_CURRENCY
     """Currency of a sales order whose body names none."""
+    non_inventory_items: tuple[str, ...] = ("DISCOUNT",)
+    """* Non-inventory sale items in the item master (discounts, services): sellable on an
+    order, never stocked, not listed as ``inventoryItem`` records."""
     latency_load_factor: float = DEFAULT_LATENCY_LOAD_FACTOR
     """* Write latency median x (1 + factor x others_in_flight / limit); 0 disables."""
     latency_load_reads: bool = False
@@ -179,6 +182,13 @@ class ErpSettings:
             raise ValueError(
                 f"unknown ERP setting(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}"
             )
+        if "non_inventory_items" in overrides:
+            raw = overrides["non_inventory_items"]
+            if not isinstance(raw, (list, tuple)) or not all(
+                isinstance(sku, str) and sku for sku in raw
+            ):
+                raise ValueError(f"non_inventory_items must be a list of SKUs, got {raw!r}")
+            overrides["non_inventory_items"] = tuple(raw)
         return cls(**overrides)
 
 

@@ -94,9 +94,10 @@ def integer(
 
 
 def money(
-    parent: dict[str, Any], key: str, path: str, *, default: Decimal | None
+    parent: dict[str, Any], key: str, path: str, *, default: Decimal | None, signed: bool = False
 ) -> Decimal | None:
-    """A non-negative amount with at most two decimal places."""
+    """An amount with at most two decimal places; non-negative unless ``signed`` (a
+    discount item's line carries a negative rate and amount)."""
     value = parent.get(key)
     if value is None:
         return default
@@ -109,7 +110,7 @@ def money(
         amount = to_money(value, field=path)
     except MoneyError as exc:
         raise InvalidContent(f"Invalid content for field {exc}.") from exc
-    if amount < 0:
+    if amount < 0 and not signed:
         raise InvalidContent(
             f"Invalid content for field {path}: amount must be >= 0, got {value!r}."
         )

@@ -43,7 +43,7 @@ class InventoryPage:
 class Inventory:
     """Locations, items and stock levels of one account."""
 
-    def __init__(self, *, clock: Clock) -> None:
+    def __init__(self, *, clock: Clock, non_inventory: tuple[str, ...] = ()) -> None:
         self.clock = clock
         self.locations: dict[str, str] = {}
         """Location id -> name."""
@@ -51,6 +51,10 @@ class Inventory:
         """SKU (the item's externalId and itemId) -> item."""
         self._by_id: dict[int, InventoryItem] = {}
         self._next_id = c.FIRST_ITEM_ID
+        for sku in non_inventory:
+            item = InventoryItem(self._next_id, sku, sku, {}, self.now_ms(), stocked=False)
+            self.items[sku] = self._by_id[item.id] = item
+            self._next_id += 1
 
     def now_ms(self) -> int:
         """The clock in whole epoch milliseconds (NetSuite's timestamp precision)."""
@@ -90,9 +94,14 @@ class Inventory:
         matching = [
             item
             for item in self.items.values()
-            if since is None
-            or (
-                item.last_modified_ms >= since if query.inclusive else item.last_modified_ms > since
+            if item.stocked
+            and (
+                since is None
+                or (
+                    item.last_modified_ms >= since
+                    if query.inclusive
+                    else item.last_modified_ms > since
+                )
             )
         ]
         matching.sort(key=lambda item: (item.last_modified_ms, item.id))
@@ -112,6 +121,8 @@ class Inventory:
 
     def allocate(self, sku: str, location_id: str, quantity: int) -> tuple[int, int]:
         """Commit what is available, backorder the rest; returns ``(committed, backordered)``."""
+        if not self.items[sku].stocked:
+            return quantity, 0  # a non-inventory line is always "committed": nothing to hold
         item, level = self._level(sku, location_id)
         committed = min(quantity, level.available)
         level.committed += committed
@@ -123,6 +134,8 @@ class Inventory:
         """Give back a commitment and drop a backorder (order cancelled, closed or edited)."""
         if not committed and not backordered:
             return
+        if not self.items[sku].stocked:
+            return
         item, level = self._level(sku, location_id)
         level.committed -= committed
         level.backordered -= backordered
@@ -130,6 +143,8 @@ class Inventory:
 
     def ship(self, sku: str, location_id: str, units: int) -> None:
         """Committed units leave the warehouse: on hand and committed both fall."""
+        if not self.items[sku].stocked:
+            return
         item, level = self._level(sku, location_id)
         level.on_hand -= units
         level.committed -= units
@@ -137,6 +152,8 @@ class Inventory:
 
     def restock(self, sku: str, location_id: str, units: int) -> None:
         """Returned units go back on hand (and so become available)."""
+        if not self.items[sku].stocked:
+            return
         item, level = self._level(sku, location_id)
         level.on_hand += units
         item.last_modified_ms = self.now_ms()

@@ -122,7 +122,9 @@ class ErpModel:
     def reset(self) -> None:
         """Forget all records and counters; slots held by in-flight requests stay held."""
         numbers = NumberSeries()
-        self.inventory = Inventory(clock=self.clock)
+        self.inventory = Inventory(
+            clock=self.clock, non_inventory=self.settings.non_inventory_items
+        )
         self.customers = CustomerBook(clock=self.clock, first_id=c.FIRST_CUSTOMER_ID)
         self.orders = SalesOrderBook(
             clock=self.clock,
@@ -189,7 +191,8 @@ class ErpModel:
         orders = sorted(self.orders.by_id.values(), key=lambda so: so.id)
         return {
             "sales_orders": [order_state(so) for so in orders],
-            "items": [item_state(item) for item in self.items.values()],
+            "items": [item_state(item) for item in self.items.values() if item.stocked],
+            "non_inventory_items": [i.sku for i in self.items.values() if not i.stocked],
             "customers": [customer_state(cu) for cu in self.customers.by_id.values()],
             "duplicate_customers": self.customers.duplicate_count(),
             "duplicate_customer_groups": [

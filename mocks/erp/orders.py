@@ -74,8 +74,15 @@ class SalesOrderBook:
         if location_id is not None and location_id not in self.inventory.locations:
             raise UserError(f"Invalid Field Value {location_id} for the following field: location")
         for line in lines or ():
-            if line.sku not in self.inventory.items:
+            item = self.inventory.items.get(line.sku)
+            if item is None:
                 raise UserError(f"Invalid Field Value {line.sku} for the following field: item")
+            if item.stocked and (line.rate < 0 or line.amount < 0):
+                # Only a non-inventory (discount) item may take money off the order.
+                raise UserError(
+                    f"Invalid Field Value {line.amount} for the following field: amount "
+                    f"(item {line.sku} is an inventory item; negative amounts need a discount item)"
+                )
 
     def upsert(self, external_id: str, body: Any) -> tuple[SalesOrder, bool]:
         """Create and allocate once, or update the header; nothing changes when refused."""

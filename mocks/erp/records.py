@@ -89,6 +89,9 @@ class InventoryItem:
     name: str
     levels: dict[str, StockLevel]
     last_modified_ms: int
+    stocked: bool = True
+    """False for a non-inventory sale item (a discount or service line): it can be sold on an
+    order but holds no stock and is not an ``inventoryItem`` record."""
 
 
 @dataclass(kw_only=True)

@@ -101,11 +101,11 @@ def _line(raw: Any, index: int) -> LineInput:
         raise InvalidContent(f"Missing required field {path}.quantity.")
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
         raise bad(f"{path}.quantity", "an integer >= 1", quantity)
-    rate = _money(raw, "rate", f"{path}.rate", default=None)
+    rate = _money(raw, "rate", f"{path}.rate", default=None, signed=True)
     if rate is None:
         raise InvalidContent(f"Missing required field {path}.rate.")
     # NetSuite derives amount from rate x quantity when the client leaves it out.
-    amount = _money(raw, "amount", f"{path}.amount", default=rate * quantity)
+    amount = _money(raw, "amount", f"{path}.amount", default=rate * quantity, signed=True)
     discount = _money(raw, "discountAmount", f"{path}.discountAmount", default=Decimal(0))
     tax = _money(raw, "taxAmount", f"{path}.taxAmount", default=Decimal(0))
     assert sku is not None and amount is not None and discount is not None and tax is not None
