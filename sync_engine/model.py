@@ -106,6 +106,7 @@ class Order:
     currency: str
     lines: tuple[OrderLine, ...]
     discount_total: Decimal
+    """Every discount on the order (positive), those carried by promotion lines included."""
     tax_total: Decimal
     shipping: Decimal
     total: Decimal
@@ -114,6 +115,11 @@ class Order:
     cancelled: bool = False
     version: int = 0
     """Bumped by the channel connector on each edit (address change, line edit, cancel)."""
+    taxes_included: bool = False
+    """Line amounts and shipping include tax (Shopware's gross prices, EU shops). Otherwise
+    ``total = Σ line amounts − discount_total + tax_total + shipping``; when included, tax is
+    inside the amounts and promotion lines carry the discount: ``total = Σ line amounts +
+    shipping``."""
     sequence: int | None = None
     """The channel's monotonic order number where its ids are not (Shopware's UUIDs); the
     ledger compares it with the marker of its last channel read."""
@@ -157,6 +163,8 @@ class Order:
             data["version"] = self.version
         if self.sequence is not None:
             data["sequence"] = self.sequence
+        if self.taxes_included:
+            data["taxes_included"] = True
         return data
 
     @classmethod
@@ -179,6 +187,7 @@ class Order:
             cancelled=bool(data.get("cancelled", False)),
             version=int(data.get("version", 0)),
             sequence=int(data["sequence"]) if data.get("sequence") is not None else None,
+            taxes_included=bool(data.get("taxes_included", False)),
         )
 
 

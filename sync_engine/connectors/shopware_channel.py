@@ -166,6 +166,7 @@ def order_from_wire(wire: Mapping[str, Any], *, channel: str, guest: bool | None
         ),
         cancelled=state == "cancelled",
         sequence=int(number),
+        taxes_included=str(price.get("taxStatus") or "gross") == "gross",
     )
 
 

@@ -13,6 +13,12 @@ The rules, in the order they apply to each line:
 6. Lines with the same SKU, price and options are consolidated (or, with ``duplicate_sku:
    flag``, the order is held: ``DUPLICATE_SKU``).
 Configurator options ride on the line. The customer key follows ``customers.customer_key``.
+
+Every back-office order satisfies ``total = Σ line amounts − discount_total + tax_total +
+shipping`` (NetSuite's and Fulfil's arithmetic): for tax-inclusive channels (Shopware's gross
+prices) line amounts and shipping are made net, and a discount already carried by promotion
+lines is not taken off the header again. An order whose own figures do not add up is held
+(``TOTAL_MISMATCH``) rather than written with a drift.
 """
 
 from __future__ import annotations
@@ -157,6 +163,28 @@ def _consolidate(lines: list[BackOfficeLine], rules: MappingRules) -> list[BackO
     return out
 
 
+def _back_office_amounts(
+    order: Order, lines: list[BackOfficeLine]
+) -> tuple[list[BackOfficeLine], Decimal, Decimal]:
+    """Lines, header discount and shipping in the back office's tax-exclusive arithmetic."""
+    promo_lines = sum((ln.amount for ln in order.lines if ln.kind == "promotion"), ZERO)
+    shipping = order.shipping
+    if order.taxes_included:
+        # Tax not on any line is the shipping's (Shopware taxes shipping like a line).
+        shipping -= order.tax_total - sum((ln.tax for ln in order.lines), ZERO)
+        lines = [replace(ln, amount=ln.amount - ln.tax) for ln in lines]
+    # Promotion lines became discount-item lines: the header keeps only the rest.
+    discount = order.discount_total + promo_lines
+    computed = sum((ln.amount for ln in lines), ZERO) - discount + order.tax_total + shipping
+    if computed != order.total:
+        raise MappingError(
+            "TOTAL_MISMATCH",
+            f"order {order.number}: lines − discount + tax + shipping = {computed}, "
+            f"but the channel's total is {order.total}",
+        )
+    return lines, discount, shipping
+
+
 def map_order(order: Order, rules: MappingRules, catalogue: Container[str]) -> BackOfficeOrder:
     """The back-office order for ``order``; ``MappingError`` (permanent) when a rule refuses."""
     lines: list[BackOfficeLine] = []
@@ -189,6 +217,7 @@ def map_order(order: Order, rules: MappingRules, catalogue: Container[str]) -> B
         )
     if not lines:
         raise MappingError("EMPTY_ORDER", f"order {order.number} has no lines")
+    lines, discount, shipping = _back_office_amounts(order, lines)
     buyer = order.buyer
     return BackOfficeOrder(
         external_id=order.external_id,
@@ -200,9 +229,9 @@ def map_order(order: Order, rules: MappingRules, catalogue: Container[str]) -> B
         customer=buyer,
         customer_key=customer_key(buyer, channel=order.channel, order_id=order.order_id),
         lines=tuple(_consolidate(lines, rules)),
-        discount_total=order.discount_total,
+        discount_total=discount,
         tax_total=order.tax_total,
-        shipping=order.shipping,
+        shipping=shipping,
         total=order.total,
         shipping_address=dict(order.shipping_address),
         version=order.version,

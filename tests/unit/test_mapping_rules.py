@@ -36,7 +36,8 @@ def order(*lines: OrderLine, customer: Customer | None = None, oid: str = "1") -
         email=customer.email if customer else "a@example.com",
         currency="EUR",
         lines=lines,
-        discount_total=sum((ln.discount for ln in lines), D(0)),
+        discount_total=sum((ln.discount for ln in lines), D(0))
+        - sum((ln.amount for ln in lines if ln.kind == "promotion"), D(0)),
         tax_total=sum((ln.tax for ln in lines), D(0)),
         shipping=D("4.90"),
         total=total + D("4.90"),
@@ -148,3 +149,43 @@ def test_carrier_names_map_per_channel_or_fall_back_to_other() -> None:
     with pytest.raises(MappingError) as info:
         channel_carrier("shopify", "Bob's Vans", MappingRules(unknown_carrier="flag"), accepted)
     assert info.value.code == "UNKNOWN_CARRIER"
+
+
+def test_a_promotion_discount_is_not_taken_off_twice() -> None:
+    promo = line("", price="-5.00", kind="promotion", name="10% off")
+    mapped = map_order(order(line("MUG", 2), promo), MappingRules(), CATALOGUE)
+    assert mapped.discount_total == 0  # the DISCOUNT line carries it
+    total = sum(ln.amount for ln in mapped.lines) - mapped.discount_total
+    assert total + mapped.tax_total + mapped.shipping == mapped.total
+
+
+def test_gross_prices_become_net_lines_and_shipping_and_totals_still_match() -> None:
+    # Shopware-style: 19% included in lines and shipping; the promotion is a gross line.
+    tee = line("TEE-M", 2, price="11.90", tax="3.80")  # 23.80 gross, 3.80 tax
+    promo = line("", price="-2.38", tax="-0.38", kind="promotion")
+    gross = Order(
+        channel="shopware",
+        order_id="a1",
+        number="10001",
+        created_ts=0.0,
+        email="a@example.com",
+        currency="EUR",
+        lines=(tee, promo),
+        discount_total=D("2.38"),
+        tax_total=D("3.42") + D("0.80"),  # lines 3.42, shipping 0.80
+        shipping=D("5.00"),
+        total=D("23.80") - D("2.38") + D("5.00"),
+        taxes_included=True,
+    )
+    mapped = map_order(gross, MappingRules(), CATALOGUE)
+    assert [ln.amount for ln in mapped.lines] == [D("20.00"), D("-2.00")]
+    assert (mapped.shipping, mapped.discount_total) == (D("4.20"), D("0"))
+    assert sum(ln.amount for ln in mapped.lines) + mapped.tax_total + mapped.shipping == gross.total
+
+
+def test_an_order_whose_figures_do_not_add_up_is_held() -> None:
+    broken = order(line("MUG"))
+    broken = Order(**{**broken.__dict__, "total": broken.total + D("0.01")})
+    with pytest.raises(MappingError) as info:
+        map_order(broken, MappingRules(), CATALOGUE)
+    assert info.value.code == "TOTAL_MISMATCH"
