@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sync_engine.connectors.fulfil_v2 import FulfilDestination
 from sync_engine.exceptions import AlertSettings
 from sync_engine.mapping.rules import MappingRules
 
@@ -84,6 +85,10 @@ class Timing(_Strict):
     full_sync_interval: float = Field(300.0, gt=0)
     quiet_full_sync_after: float = Field(15.0, gt=0)
     """After this long without a new order, a full stock sync settles any residual drift."""
+    fulfilment_poll_interval: float = Field(30.0, gt=0)
+    """How often back-office shipments are read (simulated seconds)."""
+    refund_poll_interval: float = Field(60.0, gt=0)
+    payout_poll_interval: float = Field(600.0, gt=0)
     push_tick: float = Field(0.5, gt=0)
     worker_tick: float = Field(0.2, gt=0)
     retry_base: float = Field(0.5, gt=0)
@@ -106,12 +111,20 @@ class EngineConfig(_Strict):
     """The single-Shopify form (with ``location_map``); folded into ``channels["shopify"]``."""
     channels: dict[str, ChannelSettings] = Field(default_factory=dict)
     """Sales channels by name; the name prefixes every external id (``shopify-1001``)."""
-    erp: ErpDestination
+    back_office: Literal["erp", "fulfil"] = "erp"
+    """Which back office orders go to and stock comes from."""
+    erp: ErpDestination | None = None
+    """The NetSuite-style ERP (``back_office: erp``)."""
+    fulfil: FulfilDestination | None = None
+    """Fulfil (``back_office: fulfil``)."""
     location_map: dict[str, int] = Field(default_factory=dict)
     """ERP location id → Shopify location id, for the single-Shopify form."""
     sales_location_id: int | None = None
     """Channel location that checkouts draw from (default: the first mapped one)."""
     mapping: MappingRules = Field(default_factory=MappingRules)
+    accounts: dict[str, str] = Field(default_factory=dict)
+    """General-ledger accounts payout journals post to (``bank``, ``clearing``, ``fees``,
+    ``refunds``, ``adjustments``); defaults in ``flows.payouts.DEFAULT_ACCOUNTS``."""
     """SKU, bundle, promotion, customer and carrier rules (``sync_engine.mapping``)."""
     stock_buffer: int = Field(0, ge=0)
     """Units held back per SKU and location: channel available = ERP ATS − buffer."""
@@ -129,6 +142,14 @@ class EngineConfig(_Strict):
     def _has_store(self) -> EngineConfig:
         if self.store_url is None and self.db_path is None:
             raise ValueError("give store_url (or db_path for a SQLite file)")
+        return self
+
+    @model_validator(mode="after")
+    def _has_back_office(self) -> EngineConfig:
+        if getattr(self, self.back_office) is None:
+            raise ValueError(
+                f"back_office is {self.back_office!r}: give its {self.back_office}: section"
+            )
         return self
 
     @model_validator(mode="after")
@@ -169,4 +190,6 @@ class EngineConfig(_Strict):
     @property
     def order_lease_seconds(self) -> float:
         """How long a claimed order stays ours before another engine may take it over."""
-        return self.erp.request_timeout + self.order_lease_margin
+        dest = self.erp if self.back_office == "erp" else self.fulfil
+        assert dest is not None  # _has_back_office
+        return dest.request_timeout + self.order_lease_margin

@@ -15,15 +15,19 @@ from simclock import Clock
 from simclock.rng import derive
 from sync_engine.config import EngineConfig
 from sync_engine.connectors.channel import ChannelConnector
-from sync_engine.connectors.netsuite_rest import NetSuiteRest
-from sync_engine.connectors.registry import build_channel
+from sync_engine.connectors.registry import build_back_office, build_channel
 from sync_engine.connectors.shopify_channel import ShopifyChannel
 from sync_engine.connectors.shopify_rest import ShopifyRest
 from sync_engine.errors import SyncError, Throttled
 from sync_engine.exceptions import AlertNotifier
+from sync_engine.flows.fulfilments import FulfilmentSync
 from sync_engine.flows.inventory import InventorySync
+from sync_engine.flows.jobs import JobFlow
+from sync_engine.flows.order_changes import OrderChangeSync
 from sync_engine.flows.order_poller import OrderPoller
 from sync_engine.flows.orders import OrderSync
+from sync_engine.flows.payouts import PayoutSync
+from sync_engine.flows.refunds import RefundSync
 from sync_engine.metrics import Metrics
 from sync_engine.store import open_store
 
@@ -59,8 +63,8 @@ class Engine:
             )
             for name, settings in config.all_channels.items()
         }
-        self.erp = NetSuiteRest(
-            config.erp, clock=clock, metrics=self.metrics, transport=erp_transport
+        self.erp = build_back_office(
+            config, clock=clock, metrics=self.metrics, transport=erp_transport
         )
         self.orders = OrderSync(
             store=self.store,
@@ -86,6 +90,51 @@ class Engine:
         self.poller = OrderPoller(
             config=config, store=self.store, channels=self.channels, clock=clock
         )
+        post_purchase: dict[str, Any] = {
+            "store": self.store,
+            "clock": clock,
+            "timing": config.timing,
+            "on_exception": lambda fp: self.alerts.on_exception(fp),
+        }
+        self.fulfilments = FulfilmentSync(
+            back_office=self.erp,
+            channels=self.channels,
+            rules=config.mapping,
+            rng=derive(config.seed, "engine.fulfilments"),
+            interval=config.timing.fulfilment_poll_interval,
+            **post_purchase,
+        )
+        self.refunds = RefundSync(
+            back_office=self.erp,
+            channels=self.channels,
+            rules=config.mapping,
+            rng=derive(config.seed, "engine.refunds"),
+            interval=config.timing.refund_poll_interval,
+            **post_purchase,
+        )
+        self.payouts = PayoutSync(
+            back_office=self.erp,
+            channels=self.channels,
+            accounts=config.accounts,
+            rng=derive(config.seed, "engine.payouts"),
+            interval=config.timing.payout_poll_interval,
+            **post_purchase,
+        )
+        self.order_changes = OrderChangeSync(
+            back_office=self.erp,
+            rules=config.mapping,
+            catalogue=self.inventory.catalogue,
+            location_id=self.orders.erp_location_id,
+            rng=derive(config.seed, "engine.order_changes"),
+            interval=config.timing.order_poll_interval,
+            **post_purchase,
+        )
+        self.job_flows: list[JobFlow] = [
+            self.order_changes,
+            self.fulfilments,
+            self.refunds,
+            self.payouts,
+        ]
         self.webhooks_received = 0
         self.webhooks_duplicate = 0
         self.webhooks_rejected = 0
@@ -152,6 +201,7 @@ class Engine:
             asyncio.create_task(self.orders.run(), name="orders"),
             asyncio.create_task(self.inventory.run(), name="inventory"),
             asyncio.create_task(self.poller.run(), name="order-poller"),
+            *(asyncio.create_task(flow.run(), name=flow.flow) for flow in self.job_flows),
         ]
 
     async def stop(self) -> None:
@@ -170,6 +220,7 @@ class Engine:
     def status(self) -> dict[str, Any]:
         """Backlog and counters, read by the orchestrator while a run is on."""
         counts = self.store.order_counts()
+        job_counts = self.store.job_counts()
         pushes = self.inventory.pending_pushes() if self.ready else []
         for state, n in counts.items():
             self.metrics.queue_depth.labels("orders", state).set(n)
@@ -187,6 +238,8 @@ class Engine:
             "idle": idle,
             "orders": {**counts, "in_flight": len(self.orders.in_flight)},
             "erp": {
+                "back_office": self.erp.name,
+                "connector": self.erp.connector_id,
                 "concurrency_limit": round(self.orders.governor.limit, 2),
                 "rejections": self.orders.governor.rejections,
                 "circuit": self.erp.breaker.stats(),
@@ -208,5 +261,9 @@ class Engine:
                 "rejected": self.webhooks_rejected,
             },
             "poller": {"recovered": self.poller.recovered},
+            "jobs": {
+                flow.flow: {**job_counts.get(flow.flow, {}), **flow.stats()}
+                for flow in self.job_flows
+            },
             "alerts": {"sent": self.alerts.sent, "failed": self.alerts.failed},
         }

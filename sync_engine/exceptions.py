@@ -121,7 +121,9 @@ def exceptions_router(engine: Engine) -> APIRouter:
     @router.get("/records")
     async def held_records() -> JSONResponse:
         """Every record held now, one row each: what "surfaced" means to the checkers."""
-        return JSONResponse({"records": engine.store.held_records()})
+        return JSONResponse(
+            {"records": engine.store.held_records(), "jobs": engine.store.held_jobs()}
+        )
 
     @router.post("/{fingerprint}/replay")
     async def replay(fingerprint: str) -> JSONResponse:

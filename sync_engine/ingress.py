@@ -55,6 +55,14 @@ def ingress_router(engine: Engine) -> APIRouter:
                 return JSONResponse({"error": f"could not fetch order: {exc}"}, status_code=503)
         if order is not None:
             order = normalise_order(order, engine.config.mapping)
+            known = engine.store.get_order(order.channel, order.order_id)
+            if known is not None:
+                # Seen before: an edit or a cancellation (queued before the delivery is
+                # recorded, so a crash in between makes the platform's retry queue it).
+                stored, _state = known
+                if order.cancelled != stored.cancelled or order.version > stored.version:
+                    engine.order_changes.record(order)
+                order = None
         settings = engine.config.all_channels[channel]
         new = engine.store.accept_webhook(
             webhook_id=f"{channel}:{event.event_id}",

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
 
+from sync_engine.circuit import CircuitBreaker
 from sync_engine.mapping.order_map import BackOfficeOrder
 from sync_engine.model import Payout, Refund, Shipment, StockLevel
 
@@ -36,6 +37,8 @@ class BackOfficeConnector(Protocol):
     """``erp`` or ``fulfil``: the destination label in metrics and ``/status``."""
     connector_id: str
     """Pinned connector and API version, e.g. ``netsuite-rest-v1``, ``fulfil-v2``."""
+    breaker: CircuitBreaker
+    """Fails fast while the back office is down (see ``sync_engine.circuit``)."""
 
     async def aclose(self) -> None: ...
 
@@ -44,6 +47,11 @@ class BackOfficeConnector(Protocol):
     async def upsert_sales_order(self, order: BackOfficeOrder, *, location_id: str) -> None:
         """Create or update by ``order.external_id``, with the customer matched by
         ``order.customer_key`` (e-mail, then phone) before one is created."""
+        ...
+
+    async def update_sales_order(self, order: BackOfficeOrder, *, location_id: str) -> None:
+        """An edit (lines, address) before picking; ``RecordRejected`` (``PAST_CUTOFF`` or the
+        back office's own code) when it can no longer change."""
         ...
 
     async def cancel_sales_order(self, external_id: str) -> None:

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Collection, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
-from sync_engine.model import Order
+from sync_engine.model import Order, Payout, Refund
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -88,3 +88,33 @@ class ChannelConnector(Protocol):
     async def adjust(self, item_id: str, location_id: str, delta: int) -> None:
         """A relative change, which commutes with checkouts in flight."""
         ...
+
+
+@runtime_checkable
+class FulfilmentTarget(Protocol):
+    """A channel that can close an order's fulfilment with carrier and tracking."""
+
+    async def push_fulfilment(
+        self,
+        order_id: str,
+        *,
+        tracking_number: str,
+        carrier: str,
+        lines: list[tuple[str, int]] | None = None,
+    ) -> None:
+        """Idempotent: a fulfilment already carrying ``tracking_number`` is not made again."""
+        ...
+
+
+@runtime_checkable
+class RefundSource(Protocol):
+    """A channel whose refunds become credit memos."""
+
+    def refunds_since(self, cursor: str | None) -> AsyncIterator[tuple[list[Refund], str]]: ...
+
+
+@runtime_checkable
+class PayoutSource(Protocol):
+    """A channel with a payment provider whose payouts become journal entries."""
+
+    def payouts_since(self, cursor: str | None) -> AsyncIterator[tuple[list[Payout], str]]: ...

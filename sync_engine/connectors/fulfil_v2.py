@@ -415,6 +415,12 @@ class FulfilBackOffice:
         (party_id,) = await self.rpc("party.party", "create", [party_values(order)])
         return int(party_id)
 
+    async def update_sales_order(self, order: BackOfficeOrder, *, location_id: str) -> None:
+        """An edit: Fulfil changes a sale's lines only in draft, and every synced sale is
+        confirmed, so a changed total or tax is refused (``LOCKED``) and held; an edit that
+        leaves the amounts alone (an address change) is accepted as is."""
+        await self.upsert_sales_order(order, location_id=location_id)
+
     async def cancel_sales_order(self, external_id: str) -> None:
         """Cancel unless a shipment is packed or shipped (``PAST_CUTOFF``); cancelling a
         cancelled sale is a no-op, an unknown one ``NOT_FOUND``."""

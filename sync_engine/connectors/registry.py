@@ -8,12 +8,16 @@ two connector versions are told apart and compared.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 import httpx
 
 from simclock import Clock
-from sync_engine.config import ChannelSettings, ShopifyDestination
+from sync_engine.config import ChannelSettings, EngineConfig, ShopifyDestination
+from sync_engine.connectors.back_office import BackOfficeConnector
 from sync_engine.connectors.channel import ChannelConnector
+from sync_engine.connectors.fulfil_v2 import FulfilBackOffice
+from sync_engine.connectors.netsuite_rest import NetSuiteRest
 from sync_engine.connectors.shopify_channel import ShopifyChannel
 from sync_engine.connectors.shopify_rest import ShopifyRest
 from sync_engine.connectors.shopline_channel import ShoplineChannel
@@ -25,6 +29,7 @@ from sync_engine.connectors.shopline_rest import (
     ShoplineDestination,
     ShoplineRest,
 )
+from sync_engine.connectors.shopware_channel import build_shopware_channel
 from sync_engine.metrics import Metrics
 
 Factory = Callable[
@@ -79,6 +84,7 @@ def _shopline_rest(
 FAMILIES: dict[str, Factory] = {
     "shopify-rest": _shopify_rest,
     "shopline-rest": _shopline_rest,
+    "shopware-admin": build_shopware_channel,
 }
 DEFAULT_FAMILY = {
     "shopify": "shopify-rest",
@@ -105,3 +111,21 @@ def build_channel(
             f"(known: {known})"
         )
     return factory(name, settings, clock, metrics, transport)
+
+
+def build_back_office(
+    config: EngineConfig,
+    *,
+    clock: Clock,
+    metrics: Metrics,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> BackOfficeConnector:
+    """The back office ``config.back_office`` selects (``netsuite-rest-v1`` or ``fulfil-v2``)."""
+    if config.back_office == "fulfil":
+        assert config.fulfil is not None
+        return FulfilBackOffice(config.fulfil, clock=clock, metrics=metrics, transport=transport)
+    assert config.erp is not None
+    return cast(
+        BackOfficeConnector,
+        NetSuiteRest(config.erp, clock=clock, metrics=metrics, transport=transport),
+    )

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 
 from simclock import Clock, iso_utc
 from sync_engine.config import ChannelSettings, EngineConfig
+from sync_engine.connectors.back_office import BackOfficeConnector
 from sync_engine.connectors.channel import ChannelConnector
-from sync_engine.connectors.netsuite_rest import NetSuiteRest
 from sync_engine.errors import OutcomeUnknown, SyncError, Throttled
 from sync_engine.mapping.skus import Catalogue, back_office_sku
 from sync_engine.model import StockLevel
@@ -85,7 +85,7 @@ class InventorySync:
         config: EngineConfig,
         store: Store,
         channels: dict[str, ChannelConnector],
-        erp: NetSuiteRest,
+        erp: BackOfficeConnector,
         clock: Clock,
     ) -> None:
         self.config = config

@@ -18,7 +18,7 @@ from collections.abc import Callable, Container
 from simclock import Clock
 from sync_engine.budgets import ConcurrencyBudget
 from sync_engine.config import ErpDestination, Timing
-from sync_engine.connectors.netsuite_rest import DESTINATION, NetSuiteRest
+from sync_engine.connectors.back_office import BackOfficeConnector
 from sync_engine.errors import ConcurrencyRejected, SyncError
 from sync_engine.mapping import MappingRules, map_order
 from sync_engine.mapping.skus import ANY_SKU
@@ -33,8 +33,10 @@ def fingerprint(flow: str, code: str | None, reason: str) -> str:
     return hashlib.sha1(f"{flow}|{code}|{shape}".encode()).hexdigest()[:16]
 
 
-def concurrency_budget(dest: ErpDestination, clock: Clock) -> ConcurrencyBudget:
-    """The ERP's learned concurrency budget, from the destination's settings."""
+def concurrency_budget(dest: ErpDestination | None, clock: Clock) -> ConcurrencyBudget:
+    """The back office's learned concurrency budget, from the destination's settings (the
+    NetSuite defaults for a back office that has none of its own)."""
+    dest = dest or ErpDestination(base_url="", access_token="")
     return ConcurrencyBudget(
         clock=clock,
         initial=dest.initial_concurrency,
@@ -54,11 +56,11 @@ class OrderSync:
         self,
         *,
         store: Store,
-        erp: NetSuiteRest,
+        erp: BackOfficeConnector,
         clock: Clock,
         metrics: Metrics,
         timing: Timing,
-        dest: ErpDestination,
+        dest: ErpDestination | None,
         erp_location_id: str,
         rng: random.Random,
         rules: MappingRules | None = None,
@@ -108,9 +110,9 @@ class OrderSync:
             if key in self.in_flight:
                 continue  # our own lease ran out mid-request; the running attempt settles it
             self.in_flight[key] = asyncio.create_task(self._sync_one(item))
-        self.metrics.concurrency_limit.labels(DESTINATION).set(self.governor.limit)
+        self.metrics.concurrency_limit.labels(self.erp.name).set(self.governor.limit)
         utilisation = self.governor.utilisation(len(self.in_flight))
-        self.metrics.budget_utilisation.labels(DESTINATION).set(utilisation)
+        self.metrics.budget_utilisation.labels(self.erp.name).set(utilisation)
         return len(due)
 
     async def run(self) -> None:

@@ -65,6 +65,16 @@ class DueOrder:
 
 
 @dataclass(frozen=True, kw_only=True)
+class DueJob:
+    """A post-purchase effect waiting for (another) attempt."""
+
+    flow: str
+    record_key: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class StockRow:
     """The ledger for one SKU at one channel location."""
 
@@ -169,6 +179,10 @@ class Store(abc.ABC):
         """
 
     @abc.abstractmethod
+    def get_order(self, channel: str, order_id: str) -> tuple[Order, str] | None:
+        """An order as recorded and its state (pending, synced, exception), or None."""
+
+    @abc.abstractmethod
     def order_counts(self) -> dict[str, int]:
         """Orders per state; ``pending``, ``synced`` and ``exception`` are always present."""
 
@@ -240,6 +254,47 @@ class Store(abc.ABC):
         """The whole ledger, by SKU then location."""
 
     # -- cursors -----------------------------------------------------------------------------
+
+    # -- post-purchase jobs ------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def enqueue_jobs(
+        self,
+        flow: str,
+        jobs: Iterable[tuple[str, dict[str, Any]]],
+        *,
+        now: float,
+        cursor: tuple[str, str] | None = None,
+    ) -> int:
+        """Record ``(record_key, payload)`` jobs of ``flow``, each once, and move ``cursor``
+        (a kv key and value) in the same transaction: a crash never loses a found record and
+        never records one twice. Returns how many were new."""
+
+    @abc.abstractmethod
+    def due_jobs(self, flow: str, now: float, limit: int) -> list[DueJob]:
+        """Pending jobs of ``flow`` due by ``now``, oldest first."""
+
+    @abc.abstractmethod
+    def job_done(self, flow: str, record_key: str, *, now: float) -> None:
+        """The effect is applied."""
+
+    @abc.abstractmethod
+    def job_retry(self, flow: str, record_key: str, *, next_attempt_at: float, error: str) -> None:
+        """Count a failed attempt and schedule the next one."""
+
+    @abc.abstractmethod
+    def job_exception(
+        self, job: DueJob, *, now: float, reason: str, code: str | None, fingerprint: str
+    ) -> None:
+        """Hold the job with its reason in the exception queue (group ``fingerprint``)."""
+
+    @abc.abstractmethod
+    def job_counts(self) -> dict[str, dict[str, int]]:
+        """Jobs per flow and state."""
+
+    @abc.abstractmethod
+    def held_jobs(self) -> list[dict[str, Any]]:
+        """Every job held now: flow, record key, fingerprint, reason."""
 
     @abc.abstractmethod
     def get(self, key: str) -> str | None:

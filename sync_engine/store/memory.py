@@ -15,6 +15,7 @@ from typing import Any
 from sync_engine.model import Order
 from sync_engine.store.contract import (
     EXCEPTION_FIELDS,
+    DueJob,
     DueOrder,
     ExceptionState,
     OrderState,
@@ -62,13 +63,27 @@ class _ExceptionRow:
     first_seen: float
     last_seen: float
     count: int
-    sample: Order
+    sample: Any
+    """The first record held under the group (an order, or a job's payload)."""
     state_changed_at: float
 
     def as_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in EXCEPTION_FIELDS} | {
             "state": self.state.value
         }
+
+
+@dataclass(kw_only=True)
+class _JobRow:
+    flow: str
+    record_key: str
+    payload: dict[str, Any]
+    created_at: float
+    next_attempt_at: float
+    state: str = "pending"
+    attempts: int = 0
+    last_error: str | None = None
+    exception_fp: str | None = None
 
 
 class MemoryStore(Store):
@@ -81,6 +96,7 @@ class MemoryStore(Store):
         self._stock: dict[tuple[str, str], _StockRow] = {}
         self._exceptions: dict[str, _ExceptionRow] = {}
         self._kv: dict[str, str] = {}
+        self._jobs: dict[tuple[str, str], _JobRow] = {}
 
     def close(self) -> None:
         """Nothing to release; the data stays reachable through this instance."""
@@ -205,27 +221,15 @@ class MemoryStore(Store):
                 row.attempts += 1
                 row.exception_fp = fingerprint
                 row.release()
-            group = self._exceptions.get(fingerprint)
-            if group is None:
-                self._exceptions[fingerprint] = _ExceptionRow(
-                    fingerprint=fingerprint,
-                    flow="orders",
-                    record_key=order.external_id,
-                    reason=reason,
-                    code=code,
-                    state=ExceptionState.NEW,
-                    first_seen=now,
-                    last_seen=now,
-                    count=1,
-                    sample=order,
-                    state_changed_at=now,
-                )
-                return
-            group.last_seen = now
-            group.count += 1
-            # A fix that did not hold is a recurrence; an ignored group stays ignored.
-            if group.state in (ExceptionState.RESOLVED, ExceptionState.REPLAYING):
-                group.state, group.state_changed_at = ExceptionState.RECURRING, now
+            self._hold_in_group(
+                fingerprint,
+                flow="orders",
+                record_key=order.external_id,
+                reason=reason,
+                code=code,
+                now=now,
+                sample=order,
+            )
 
     def held_records(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -242,6 +246,139 @@ class MemoryStore(Store):
                 }
                 for r in rows
             ]
+
+    def _hold_in_group(
+        self,
+        fingerprint: str,
+        *,
+        flow: str,
+        record_key: str,
+        reason: str,
+        code: str | None,
+        now: float,
+        sample: Any,
+    ) -> None:
+        group = self._exceptions.get(fingerprint)
+        if group is None:
+            self._exceptions[fingerprint] = _ExceptionRow(
+                fingerprint=fingerprint,
+                flow=flow,
+                record_key=record_key,
+                reason=reason,
+                code=code,
+                state=ExceptionState.NEW,
+                first_seen=now,
+                last_seen=now,
+                count=1,
+                sample=sample,
+                state_changed_at=now,
+            )
+            return
+        group.last_seen = now
+        group.count += 1
+        # A fix that did not hold is a recurrence; an ignored group stays ignored.
+        if group.state in (ExceptionState.RESOLVED, ExceptionState.REPLAYING):
+            group.state, group.state_changed_at = ExceptionState.RECURRING, now
+
+    # -- post-purchase jobs ------------------------------------------------------------------
+
+    def enqueue_jobs(
+        self,
+        flow: str,
+        jobs: Iterable[tuple[str, dict[str, Any]]],
+        *,
+        now: float,
+        cursor: tuple[str, str] | None = None,
+    ) -> int:
+        with self._lock:
+            new = 0
+            for key, payload in jobs:
+                if (flow, key) not in self._jobs:
+                    self._jobs[(flow, key)] = _JobRow(
+                        flow=flow,
+                        record_key=key,
+                        payload=dict(payload),
+                        created_at=now,
+                        next_attempt_at=now,
+                    )
+                    new += 1
+            if cursor is not None:
+                self._kv[cursor[0]] = cursor[1]
+            return new
+
+    def due_jobs(self, flow: str, now: float, limit: int) -> list[DueJob]:
+        with self._lock:
+            due = sorted(
+                (
+                    j
+                    for j in self._jobs.values()
+                    if j.flow == flow and j.state == "pending" and j.next_attempt_at <= now
+                ),
+                key=lambda j: (j.next_attempt_at, j.created_at, j.record_key),
+            )[:limit]
+            return [
+                DueJob(
+                    flow=flow, record_key=j.record_key, payload=dict(j.payload), attempts=j.attempts
+                )
+                for j in due
+            ]
+
+    def job_done(self, flow: str, record_key: str, *, now: float) -> None:
+        with self._lock:
+            job = self._jobs.get((flow, record_key))
+            if job is not None:
+                job.state, job.last_error = "done", None
+
+    def job_retry(self, flow: str, record_key: str, *, next_attempt_at: float, error: str) -> None:
+        with self._lock:
+            job = self._jobs.get((flow, record_key))
+            if job is not None:
+                job.attempts += 1
+                job.next_attempt_at, job.last_error = next_attempt_at, error
+
+    def job_exception(
+        self, job: DueJob, *, now: float, reason: str, code: str | None, fingerprint: str
+    ) -> None:
+        with self._lock:
+            row = self._jobs.get((job.flow, job.record_key))
+            if row is not None:
+                row.state, row.last_error, row.exception_fp = "exception", reason, fingerprint
+                row.attempts += 1
+            self._hold_in_group(
+                fingerprint,
+                flow=job.flow,
+                record_key=job.record_key,
+                reason=reason,
+                code=code,
+                now=now,
+                sample=job.payload,
+            )
+
+    def job_counts(self) -> dict[str, dict[str, int]]:
+        with self._lock:
+            counts: dict[str, dict[str, int]] = {}
+            for j in self._jobs.values():
+                by_state = counts.setdefault(j.flow, {})
+                by_state[j.state] = by_state.get(j.state, 0) + 1
+            return counts
+
+    def held_jobs(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [
+                {
+                    "flow": j.flow,
+                    "record_key": j.record_key,
+                    "fingerprint": j.exception_fp,
+                    "reason": j.last_error,
+                }
+                for j in sorted(self._jobs.values(), key=lambda j: (j.flow, j.record_key))
+                if j.state == "exception"
+            ]
+
+    def get_order(self, channel: str, order_id: str) -> tuple[Order, str] | None:
+        with self._lock:
+            row = self._orders.get((channel, order_id))
+            return None if row is None else (row.order, row.state.value)
 
     def order_counts(self) -> dict[str, int]:
         with self._lock:
@@ -290,10 +427,17 @@ class MemoryStore(Store):
             for row in held:
                 row.state, row.next_attempt_at = OrderState.PENDING, now
                 row.release()
+            jobs = [
+                j
+                for j in self._jobs.values()
+                if j.exception_fp == fingerprint and j.state == "exception"
+            ]
+            for job in jobs:
+                job.state, job.next_attempt_at = "pending", now
             group = self._exceptions.get(fingerprint)
-            if held and group is not None:
+            if (held or jobs) and group is not None:
                 group.state, group.state_changed_at = ExceptionState.REPLAYING, now
-            return len(held)
+            return len(held) + len(jobs)
 
     # -- stock ledger ------------------------------------------------------------------------
 

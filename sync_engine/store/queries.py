@@ -69,6 +69,19 @@ CREATE TABLE IF NOT EXISTS exceptions (
     state_changed_at {real}
 );
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS jobs (
+    flow            TEXT NOT NULL,          -- fulfilments | refunds | payouts | order_changes
+    record_key      TEXT NOT NULL,          -- idempotency key of the effect
+    payload         TEXT NOT NULL,
+    state           TEXT NOT NULL,          -- pending | done | exception
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at {real} NOT NULL,
+    created_at      {real} NOT NULL,
+    done_at         {real},
+    last_error      TEXT,
+    exception_fp    TEXT,
+    PRIMARY KEY (flow, record_key)
+);
 """
 
 # Columns added after the first release; a database file from then gets them on open.
@@ -171,7 +184,7 @@ WHERE channel = :channel AND order_id = :order_id
 UPSERT_EXCEPTION = """
 INSERT INTO exceptions (fingerprint, flow, record_key, reason, code, state,
                         first_seen, last_seen, count, sample, state_changed_at)
-VALUES (:fingerprint, 'orders', :record_key, :reason, :code, 'new', :now, :now, 1, :sample, :now)
+VALUES (:fingerprint, :flow, :record_key, :reason, :code, 'new', :now, :now, 1, :sample, :now)
 ON CONFLICT (fingerprint) DO UPDATE SET
     last_seen = excluded.last_seen,
     count = exceptions.count + 1,
@@ -268,3 +281,41 @@ _NAMED = re.compile(r"(?<![:\w]):(\w+)")
 def to_pyformat(sql: str) -> str:
     """``:name`` parameters → psycopg's ``%(name)s`` (no query here contains a literal %)."""
     return _NAMED.sub(r"%(\1)s", sql)
+
+
+# -- post-purchase jobs (one durable row per effect; see Store.enqueue_jobs) -----------------
+
+INSERT_JOB = """
+INSERT INTO jobs (flow, record_key, payload, state, next_attempt_at, created_at)
+VALUES (:flow, :record_key, :payload, 'pending', :now, :now)
+ON CONFLICT (flow, record_key) DO NOTHING
+"""
+DUE_JOBS = """
+SELECT record_key, payload, attempts FROM jobs
+WHERE flow = :flow AND state = 'pending' AND next_attempt_at <= :now
+ORDER BY next_attempt_at, created_at, record_key LIMIT :limit
+"""
+JOB_DONE = """
+UPDATE jobs SET state = 'done', done_at = :now, last_error = NULL
+WHERE flow = :flow AND record_key = :record_key
+"""
+JOB_RETRY = """
+UPDATE jobs SET attempts = attempts + 1, next_attempt_at = :next_attempt_at, last_error = :error
+WHERE flow = :flow AND record_key = :record_key
+"""
+JOB_HOLD = """
+UPDATE jobs SET state = 'exception', attempts = attempts + 1, last_error = :reason,
+                exception_fp = :fingerprint
+WHERE flow = :flow AND record_key = :record_key
+"""
+JOB_COUNTS = "SELECT flow, state, COUNT(*) FROM jobs GROUP BY flow, state"
+HELD_JOBS = """
+SELECT flow, record_key, exception_fp, last_error FROM jobs
+WHERE state = 'exception' ORDER BY flow, record_key
+"""
+REQUEUE_HELD_JOBS = """
+UPDATE jobs SET state = 'pending', next_attempt_at = :now
+WHERE exception_fp = :fingerprint AND state = 'exception'
+"""
+
+GET_ORDER = "SELECT payload, state FROM orders WHERE channel = :channel AND order_id = :order_id"

@@ -17,6 +17,7 @@ from sync_engine.model import Order
 from sync_engine.store import queries as q
 from sync_engine.store.contract import (
     EXCEPTION_FIELDS,
+    DueJob,
     DueOrder,
     StockRow,
     Store,
@@ -160,6 +161,7 @@ class SqlStore(Store):
                 q.UPSERT_EXCEPTION,
                 {
                     "fingerprint": fingerprint,
+                    "flow": "orders",
                     "record_key": order.external_id,
                     "reason": reason,
                     "code": code,
@@ -173,6 +175,13 @@ class SqlStore(Store):
             {"channel": c, "order_id": o, "fingerprint": fp, "reason": reason}
             for c, o, fp, reason in self._read(q.HELD_RECORDS)
         ]
+
+    def get_order(self, channel: str, order_id: str) -> tuple[Order, str] | None:
+        rows = self._read(q.GET_ORDER, {"channel": channel, "order_id": order_id})
+        if not rows:
+            return None
+        payload, state = rows[0]
+        return Order.from_json(json.loads(payload)), str(state)
 
     def order_counts(self) -> dict[str, int]:
         counts = {"pending": 0, "synced": 0, "exception": 0}
@@ -214,9 +223,77 @@ class SqlStore(Store):
         with self._tx():
             params = {"fingerprint": fingerprint, "now": now}
             requeued = self._execute(q.REQUEUE_HELD, params).rowcount
+            requeued += self._execute(q.REQUEUE_HELD_JOBS, params).rowcount
             if requeued:
                 self._execute(q.MARK_REPLAYING, params)
             return requeued
+
+    # -- post-purchase jobs ------------------------------------------------------------------
+
+    def enqueue_jobs(
+        self,
+        flow: str,
+        jobs: Iterable[tuple[str, dict[str, Any]]],
+        *,
+        now: float,
+        cursor: tuple[str, str] | None = None,
+    ) -> int:
+        new = 0
+        with self._tx():
+            for key, payload in jobs:
+                params = {"flow": flow, "record_key": key, "payload": json.dumps(payload)}
+                new += self._execute(q.INSERT_JOB, {**params, "now": now}).rowcount
+            if cursor is not None:
+                self._execute(q.KV_PUT, {"key": cursor[0], "value": cursor[1]})
+        return new
+
+    def due_jobs(self, flow: str, now: float, limit: int) -> list[DueJob]:
+        rows = self._read(q.DUE_JOBS, {"flow": flow, "now": now, "limit": limit})
+        return [
+            DueJob(flow=flow, record_key=str(k), payload=json.loads(p), attempts=int(a))
+            for k, p, a in rows
+        ]
+
+    def job_done(self, flow: str, record_key: str, *, now: float) -> None:
+        with self._tx():
+            self._execute(q.JOB_DONE, {"flow": flow, "record_key": record_key, "now": now})
+
+    def job_retry(self, flow: str, record_key: str, *, next_attempt_at: float, error: str) -> None:
+        params = {"flow": flow, "record_key": record_key}
+        with self._tx():
+            self._execute(
+                q.JOB_RETRY, {**params, "next_attempt_at": next_attempt_at, "error": error}
+            )
+
+    def job_exception(
+        self, job: DueJob, *, now: float, reason: str, code: str | None, fingerprint: str
+    ) -> None:
+        key = {"flow": job.flow, "record_key": job.record_key}
+        with self._tx():
+            self._execute(q.JOB_HOLD, {**key, "reason": reason, "fingerprint": fingerprint})
+            self._execute(
+                q.UPSERT_EXCEPTION,
+                {
+                    **key,
+                    "fingerprint": fingerprint,
+                    "reason": reason,
+                    "code": code,
+                    "now": now,
+                    "sample": json.dumps(job.payload),
+                },
+            )
+
+    def job_counts(self) -> dict[str, dict[str, int]]:
+        counts: dict[str, dict[str, int]] = {}
+        for flow, state, n in self._read(q.JOB_COUNTS):
+            counts.setdefault(str(flow), {})[str(state)] = int(n)
+        return counts
+
+    def held_jobs(self) -> list[dict[str, Any]]:
+        return [
+            {"flow": f, "record_key": k, "fingerprint": fp, "reason": reason}
+            for f, k, fp, reason in self._read(q.HELD_JOBS)
+        ]
 
     # -- stock ledger ------------------------------------------------------------------------
 

@@ -1,0 +1,132 @@
+"""The shape every post-purchase flow shares: find records, queue them durably, apply each once.
+
+A flow *discovers* records at their source (shipments in the back office, refunds and payouts
+on a channel) past a durable cursor and records each as a job, moving the cursor in the same
+transaction (``Store.enqueue_jobs``); a crash re-reads at most one page and finds nothing new.
+It then *performs* due jobs: the effect is written idempotently by the record's external id,
+so a retry after an unknown outcome never applies it twice. Failures follow the engine's
+retry policy (``sync_engine.retry``): transient ones back off, permanent ones are held in the
+exception queue with a fingerprint, never dropped.
+"""
+
+from __future__ import annotations
+
+import abc
+import random
+from collections.abc import Callable
+
+from simclock import Clock
+from sync_engine.config import Timing
+from sync_engine.errors import SyncError, Throttled
+from sync_engine.flows.orders import fingerprint
+from sync_engine.retry import decide
+from sync_engine.store import Store
+from sync_engine.store.contract import DueJob
+
+BATCH = 20
+"""Jobs performed per tick of one flow."""
+
+
+class RetryLater(SyncError):
+    """The job depends on something not done yet (its order is not in the back office)."""
+
+    def __init__(self, message: str, *, delay: float) -> None:
+        super().__init__(message)
+        self.delay = delay
+
+
+class JobFlow(abc.ABC):
+    """Discover → enqueue → perform, for one kind of record."""
+
+    flow: str
+    """The job kind: ``fulfilments``, ``refunds``, ``payouts``, ``order_changes``."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        clock: Clock,
+        timing: Timing,
+        rng: random.Random,
+        interval: float,
+        on_exception: Callable[[str], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.timing = timing
+        self.rng = rng
+        self.interval = interval
+        self.on_exception = on_exception
+        self.done = 0
+        self.held = 0
+
+    @abc.abstractmethod
+    async def discover(self) -> int:
+        """Queue records found since the cursor; returns how many were new."""
+
+    @abc.abstractmethod
+    async def perform(self, job: DueJob) -> None:
+        """Apply one job's effect (idempotently)."""
+
+    async def work_once(self) -> int:
+        """Perform every job due now (up to a batch); returns how many completed."""
+        completed = 0
+        for job in self.store.due_jobs(self.flow, self.clock.now(), BATCH):
+            try:
+                await self.perform(job)
+            except RetryLater as wait:
+                self.store.job_retry(
+                    self.flow,
+                    job.record_key,
+                    next_attempt_at=self.clock.now() + wait.delay,
+                    error=str(wait),
+                )
+            except SyncError as error:
+                self._failed(job, error)
+                if isinstance(error, Throttled):
+                    break  # the destination asked for a pause: the rest wait too
+            else:
+                self.store.job_done(self.flow, job.record_key, now=self.clock.now())
+                self.done += 1
+                completed += 1
+        return completed
+
+    def _failed(self, job: DueJob, error: SyncError) -> None:
+        now = self.clock.now()
+        decision = decide(
+            error,
+            job.attempts + 1,
+            self.rng,
+            base=self.timing.retry_base,
+            cap=self.timing.retry_cap,
+        )
+        if decision.retry:
+            self.store.job_retry(
+                self.flow, job.record_key, next_attempt_at=now + decision.delay, error=str(error)
+            )
+            return
+        reason = str(error)
+        held_under = fingerprint(self.flow, error.code, reason)
+        self.store.job_exception(
+            job, now=now, reason=reason, code=error.code, fingerprint=held_under
+        )
+        self.held += 1
+        if self.on_exception is not None:
+            self.on_exception(held_under)
+
+    async def run(self) -> None:
+        next_discovery = self.clock.now()
+        while True:
+            if self.clock.now() >= next_discovery:
+                try:
+                    await self.discover()
+                except Throttled as exc:
+                    await self.clock.sleep(exc.retry_after or 1.0)
+                except SyncError:
+                    pass  # the source is unwell: the next discovery tries again
+                next_discovery = self.clock.now() + self.interval
+            await self.work_once()
+            await self.clock.sleep(self.timing.worker_tick * 5)
+
+    def stats(self) -> dict[str, int]:
+        return {"done": self.done, "held": self.held}
