@@ -23,6 +23,10 @@ Wire contract (PLATFORMS.md section 3; our modelling choices marked *):
   -> ``{"versionId"}``, ``sw-version-id`` on reads and PATCH, ``POST
   /api/_action/version/merge/order/{versionId}``, ``POST /api/_action/version/{versionId}/order/
   {id}`` (drop a draft); see ``orders.py``.
+- Deliveries (writable despite the list above): ``PATCH /api/order-delivery/{id}``
+  (``trackingCodes``; 204 like every write) and
+  ``POST /api/_action/order_delivery/{id}/state/{ship|ship_partially|retour|retour_partially|
+  cancel|reopen}`` -> ``{"data": stateMachineState}``; see ``deliveries.py``.
 - ``POST /_sim/checkout`` ``{"lines": [{"productNumber", "quantity", "options"?}], "email"?,
   "guest"? (default true), "promotion_code"?, "custom_lines"?: [{"type": custom|credit|container,
   "label", "quantity"?, "unitPrice"?, "taxRate"?, "children"?}], "shipping"?, "paid"?}`` -> 201

@@ -50,6 +50,47 @@ ORDER_TRANSITIONS: Mapping[str, Mapping[str, str]] = MappingProxyType(
 )
 """From state -> {transition: to state} (Shopware's default order state machine)."""
 
+DELIVERY_STATES: Mapping[str, str] = MappingProxyType(
+    {
+        "open": "Open",
+        "shipped": "Shipped",
+        "shipped_partially": "Shipped (partially)",
+        "returned": "Returned",
+        "returned_partially": "Returned (partially)",
+        "cancelled": "Cancelled",
+    }
+)
+"""technicalName -> display name of the ``order_delivery.state`` state machine."""
+DELIVERY_TRANSITIONS: Mapping[str, Mapping[str, str]] = MappingProxyType(
+    {
+        "open": MappingProxyType(
+            {"ship": "shipped", "ship_partially": "shipped_partially", "cancel": "cancelled"}
+        ),
+        "shipped_partially": MappingProxyType(
+            {
+                "ship": "shipped",
+                "retour": "returned",
+                "retour_partially": "returned_partially",
+                "cancel": "cancelled",
+                "reopen": "open",
+            }
+        ),
+        "shipped": MappingProxyType(
+            {
+                "retour": "returned",
+                "retour_partially": "returned_partially",
+                "cancel": "cancelled",
+                "reopen": "open",
+            }
+        ),
+        "returned_partially": MappingProxyType({"retour": "returned", "reopen": "open"}),
+        "returned": MappingProxyType({"reopen": "open"}),
+        "cancelled": MappingProxyType({"reopen": "open"}),
+    }
+)
+"""From state -> {transition: to state} (Shopware's default ``order_delivery.state`` machine;
+every state but ``open`` can be reopened, Migration1600349343)."""
+
 LINE_ITEM_TYPES = ("product", "promotion", "custom", "credit", "discount", "container")
 
 VERSIONED_ENTITIES = frozenset(

@@ -205,6 +205,11 @@ class ShopwareModel:
     def touch(self, order: Order, data: OrderData) -> None:
         """Mark a version of ``order`` changed now (drops cached documents)."""
         data.updated_ts = self.clock.now()
+        self.forget_documents(order)
+
+    def forget_documents(self, order: Order) -> None:
+        """Drop ``order``'s cached documents after a change to one of its associations (a
+        delivery write leaves the order's own ``updatedAt`` as it was)."""
         for key in [k for k in self._docs if k[0] == order.id]:
             del self._docs[key]
 

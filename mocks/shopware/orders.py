@@ -117,6 +117,7 @@ def merge(model: ShopwareModel, version_id: str) -> Order:
         move_stock(model, {p: d for p, d in delta.items() if d}, -1)
     draft.version_id = LIVE_VERSION_ID
     draft.state = live.state  # transitions act on live; a draft never carries them back
+    draft.delivery.state = live.delivery.state
     order.live = draft
     model.touch(order, draft)
     live_ids = {li.id for li in live.line_items}

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+from mocks.shopware import deliveries as delivery_ops
 from mocks.shopware import orders as order_ops
 from mocks.shopware import sync as sync_ops
 from mocks.shopware.auth import check_client, parse_token_request
@@ -126,6 +127,11 @@ def build_admin_router() -> APIRouter:
         data = order_ops.transition(model_of(request), order_id.lower(), transition)
         return JSONResponse({"data": state_resource(data.state)})
 
+    @router.post("/_action/order_delivery/{delivery_id}/state/{transition}")
+    async def delivery_state(request: Request, delivery_id: str, transition: str) -> JSONResponse:
+        state = delivery_ops.transition(model_of(request), delivery_id.lower(), transition)
+        return JSONResponse({"data": delivery_ops.delivery_state_resource(state)})
+
     @router.post("/_action/order/{order_id}/recalculate")
     async def recalculate(request: Request, order_id: str) -> Response:
         order_ops.recalculate(model_of(request), order_id.lower(), _version(request))
@@ -193,6 +199,15 @@ def build_admin_router() -> APIRouter:
             return _written(request, name, order.id)
         result = model.write(name, payload, mode="create")
         return _written(request, name, result.id)
+
+    # Declared before the generic PATCH, which refuses order_delivery (read-only there).
+    @router.patch("/order-delivery/{delivery_id}")
+    @router.patch("/order_delivery/{delivery_id}")
+    async def delivery_update(request: Request, delivery_id: str) -> Response:
+        payload = parse_json(await request.body())
+        rid = delivery_id.lower()
+        delivery_ops.patch_delivery(model_of(request), rid, payload, _version(request))
+        return _written(request, delivery_ops.ENTITY, rid)
 
     @router.patch("/{entity}/{record_id}")
     async def update(request: Request, entity: str, record_id: str) -> Response:

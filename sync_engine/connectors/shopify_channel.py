@@ -3,6 +3,13 @@
 A thin adapter over :class:`ShopifyRest`, which keeps the wire calls; this module only turns
 ids into strings and webhooks into events. ``X-Shopify-Webhook-Id`` is the delivery id,
 stable across Shopify's retries: the inbox deduplicates on it.
+
+Webhooks: ``orders/create``, ``orders/updated``, ``orders/cancelled`` and ``refunds/create``.
+Every ``orders/*`` body is the order (``cancelled`` and ``version`` from ``cancelled_at`` and
+``updated_at``); ``orders/edited`` carries an edit, so its event names the order to fetch;
+``refunds/create`` carries the refund, which :meth:`ShopifyChannel.refund_from_webhook`
+reads (the refunds poll finds it too). Fulfilments, refunds and payouts: see
+``shopify_post_purchase``.
 """
 
 from __future__ import annotations
@@ -13,13 +20,16 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
+from sync_engine.connectors import shopify_post_purchase as post
 from sync_engine.connectors.channel import WebhookEvent
 from sync_engine.connectors.http import json_exact
 from sync_engine.connectors.shopify_rest import ShopifyRest, order_from_wire
 from sync_engine.connectors.webhook_sig import b64_hmac_sha256, verify
-from sync_engine.model import Order
+from sync_engine.model import Order, Payout, Refund
 
-ORDER_TOPICS = ("orders/create",)
+WEBHOOK_TOPICS = ("orders/create", "orders/updated", "orders/cancelled", "refunds/create")
+NOT_ORDER_BODIES = frozenset({"orders/edited", "orders/delete"})
+"""``orders/*`` topics whose body is not the order."""
 SHOPIFY_CARRIERS = (
     "4PX", "Amazon Logistics US", "Australia Post", "Canada Post", "DHL eCommerce",
     "DHL Express", "FedEx", "GLS", "La Poste", "Royal Mail", "UPS", "USPS", "Other",
@@ -51,8 +61,7 @@ class ShopifyChannel:
         }
 
     async def ensure_webhooks(self, address: str) -> None:
-        for topic in ORDER_TOPICS:
-            await self.rest.ensure_webhook(topic, address)
+        await self.rest.ensure_webhooks(WEBHOOK_TOPICS, address)
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool:
         return verify(b64_hmac_sha256(self._secret, body), headers.get("X-Shopify-Hmac-Sha256"))
@@ -62,10 +71,20 @@ class ShopifyChannel:
         if not event_id:
             raise ValueError("X-Shopify-Webhook-Id header is missing")
         topic = headers.get("X-Shopify-Topic", "")
+        if topic == "orders/edited":
+            return WebhookEvent(event_id=event_id, topic=topic, order_id=_edited_order_id(body))
         order = None
-        if topic.startswith("orders/"):
+        if topic.startswith("orders/") and topic not in NOT_ORDER_BODIES:
             order = self._with_name(parse_order_json(body, "Shopify"))
         return WebhookEvent(event_id=event_id, topic=topic, order=order)
+
+    def refund_from_webhook(self, body: bytes) -> Refund:
+        """A verified ``refunds/create`` body as a canonical refund (``ValueError`` if not)."""
+        try:
+            wire = json.loads(body, parse_float=Decimal)
+            return post.refund_from_wire(wire, channel=self.name)
+        except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as exc:
+            raise ValueError(f"not a Shopify refund: {type(exc).__name__}: {exc}") from exc
 
     def _with_name(self, order: Order) -> Order:
         return order if order.channel == self.name else rename(order, self.name)
@@ -102,6 +121,34 @@ class ShopifyChannel:
     async def adjust(self, item_id: str, location_id: str, delta: int) -> None:
         await self.rest.adjust(int(item_id), int(location_id), delta)
 
+    # -- post-purchase -----------------------------------------------------------------------
+
+    async def push_fulfilment(
+        self,
+        order_id: str,
+        *,
+        tracking_number: str,
+        carrier: str,
+        lines: list[tuple[str, int]] | None = None,
+    ) -> None:
+        """Fulfil ``lines`` ((sku, quantity); every unit left when None) with ``carrier``
+        and the tracking number, idempotent by that number (see ``shopify_post_purchase``)."""
+        await post.push_fulfilment(
+            self.rest, order_id, tracking_number=tracking_number, carrier=carrier, lines=lines
+        )
+
+    async def refunds_since(self, cursor: str | None) -> AsyncIterator[tuple[list[Refund], str]]:
+        """Refunds created after ``cursor``, oldest first, a page at a time with cursors."""
+        async for page, after in post.refunds_since(
+            self.rest, self.name, cursor, page_size=self.rest.dest.page_limit
+        ):
+            yield page, after
+
+    async def payouts_since(self, cursor: str | None) -> AsyncIterator[tuple[list[Payout], str]]:
+        """Paid Shopify Payments payouts after ``cursor``, oldest first, balanced exactly."""
+        async for page, after in post.payouts_since(self.rest, self.name, cursor):
+            yield page, after
+
 
 def parse_order_json(body: bytes, platform: str) -> Order:
     try:
@@ -112,3 +159,10 @@ def parse_order_json(body: bytes, platform: str) -> Order:
 
 def rename(order: Order, channel: str) -> Order:
     return replace(order, channel=channel)
+
+
+def _edited_order_id(body: bytes) -> str:
+    try:
+        return str(json.loads(body)["order_edit"]["order_id"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"not a Shopify order edit: {type(exc).__name__}: {exc}") from exc

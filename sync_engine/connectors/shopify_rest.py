@@ -14,21 +14,64 @@ from typing import Any
 
 import httpx
 
-from simclock import Clock, parse_iso_utc
+from simclock import Clock, iso_utc, parse_iso_utc
 from sync_engine.budgets import LeakyBucketBudget, parse_call_limit
 from sync_engine.circuit import CircuitBreaker
 from sync_engine.config import ShopifyDestination
 from sync_engine.connectors.http import classify, json_exact, link_pages, parse_retry_after, send
 from sync_engine.errors import SyncError
 from sync_engine.metrics import Metrics
-from sync_engine.model import Order, OrderLine
+from sync_engine.model import Customer, Order, OrderLine
 
 DESTINATION = "shopify"
 CALL_LIMIT_HEADER = "X-Shopify-Shop-Api-Call-Limit"
+REFUNDED_STATUSES = ("partially_refunded", "refunded")
+"""``financial_status`` values an order with refunded money has (one per query: the filter
+takes a single value)."""
+
+
+def version_of(stamp: str) -> int:
+    """An order version from its ``updated_at``: epoch milliseconds, so a later edit compares
+    greater (Shopify's REST timestamps have whole seconds: two edits in one second tie)."""
+    return round(parse_iso_utc(stamp) * 1000)
+
+
+def flat_address(raw: Any) -> dict[str, str]:
+    """A Shopify address object as a flat dict of its non-empty scalar fields."""
+    if not isinstance(raw, dict):
+        return {}
+    return {
+        str(k): str(v)
+        for k, v in raw.items()
+        if v is not None and v != "" and not isinstance(v, (dict, list, bool))
+    }
+
+
+def customer_from_wire(wire: dict[str, Any]) -> Customer:
+    """The buyer: the order's ``customer`` object, or a guest when it has none (named from
+    the shipping, else billing, address)."""
+    buyer = wire.get("customer")
+    if isinstance(buyer, dict) and buyer:
+        return Customer(
+            email=buyer.get("email") or wire.get("email"),
+            phone=buyer.get("phone") or wire.get("phone"),
+            first_name=str(buyer.get("first_name") or ""),
+            last_name=str(buyer.get("last_name") or ""),
+        )
+    address = wire.get("shipping_address") or wire.get("billing_address") or {}
+    return Customer(
+        email=wire.get("email"),
+        phone=wire.get("phone"),
+        guest=True,
+        first_name=str(address.get("first_name") or ""),
+        last_name=str(address.get("last_name") or ""),
+    )
 
 
 def order_from_wire(wire: dict[str, Any]) -> Order:
-    """A Shopify REST order resource (or ``orders/create`` body) as a canonical order."""
+    """A Shopify REST order resource (or ``orders/*`` webhook body) as a canonical order.
+
+    ``cancelled`` follows ``cancelled_at``; ``version`` is ``updated_at`` in epoch ms."""
     lines = tuple(
         OrderLine(
             sku=str(item.get("sku") or ""),
@@ -55,6 +98,10 @@ def order_from_wire(wire: dict[str, Any]) -> Order:
         tax_total=Decimal(str(wire.get("total_tax", "0"))),
         shipping=shipping,
         total=Decimal(str(wire["total_price"])),
+        customer=customer_from_wire(wire),
+        shipping_address=flat_address(wire.get("shipping_address")),
+        cancelled=wire.get("cancelled_at") is not None,
+        version=version_of(str(wire.get("updated_at") or wire["created_at"])),
     )
 
 
@@ -204,6 +251,75 @@ class ShopifyRest:
         params = {"status": "any", "since_id": since_id, "limit": self.dest.page_limit}
         async for page in self.pages("orders.json", "orders", params):
             yield [order_from_wire(o) for o in page]
+
+    async def ensure_webhooks(self, topics: tuple[str, ...], address: str) -> None:
+        """Subscribe ``address`` to each topic it lacks: one listing, then one POST per gap."""
+        have: set[tuple[str, str]] = set()
+        async for page in self.pages("webhooks.json", "webhooks", {"limit": 250}):
+            have |= {(str(h.get("topic")), str(h.get("address"))) for h in page}
+        for topic in topics:
+            if (topic, address) not in have:
+                await self.request(
+                    "POST",
+                    "webhooks.json",
+                    body={"webhook": {"topic": topic, "address": address, "format": "json"}},
+                )
+
+    # -- post-purchase ----------------------------------------------------------------------
+
+    async def order_resource(self, order_id: str, fields: str) -> dict[str, Any]:
+        """``GET orders/{id}.json`` with only ``fields`` (one call)."""
+        response = await self.request("GET", f"orders/{order_id}.json", params={"fields": fields})
+        order: dict[str, Any] = json_exact(response)["order"]
+        return order
+
+    async def fulfillment_orders(self, order_id: str) -> list[dict[str, Any]]:
+        """``GET orders/{id}/fulfillment_orders.json``."""
+        response = await self.request("GET", f"orders/{order_id}/fulfillment_orders.json")
+        return list(json_exact(response)["fulfillment_orders"])
+
+    async def create_fulfillment(self, fulfillment: dict[str, Any]) -> dict[str, Any]:
+        """``POST fulfillments.json`` (fulfillment orders API); returns the fulfillment."""
+        response = await self.request(
+            "POST", "fulfillments.json", body={"fulfillment": fulfillment}
+        )
+        created: dict[str, Any] = json_exact(response)["fulfillment"]
+        return created
+
+    async def refunded_orders(
+        self, updated_since: float | None
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        """Orders with refunded money updated at or after ``updated_since`` (whole seconds),
+        with their ``refunds`` inline: one listing per refunded ``financial_status``."""
+        for status in REFUNDED_STATUSES:
+            params: dict[str, Any] = {
+                "status": "any",
+                "financial_status": status,
+                "fields": "id,updated_at,refunds",
+                "limit": self.dest.page_limit,
+            }
+            if updated_since:
+                params["updated_at_min"] = iso_utc(int(updated_since), millis=False)
+            async for page in self.pages("orders.json", "orders", params):
+                yield page
+
+    async def payouts(self, since_id: int) -> AsyncIterator[list[dict[str, Any]]]:
+        """``GET shopify_payments/payouts.json`` above ``since_id`` (newest first per page)."""
+        params: dict[str, Any] = {"limit": self.dest.page_limit}
+        if since_id:
+            params["since_id"] = since_id
+        async for page in self.pages("shopify_payments/payouts.json", "payouts", params):
+            yield page
+
+    async def balance_transactions(self, payout_id: str) -> list[dict[str, Any]]:
+        """Every balance transaction of one payout."""
+        rows: list[dict[str, Any]] = []
+        params = {"payout_id": payout_id, "limit": self.dest.page_limit}
+        async for page in self.pages(
+            "shopify_payments/balance/transactions.json", "transactions", params
+        ):
+            rows.extend(page)
+        return rows
 
     async def ensure_webhook(self, topic: str, address: str) -> None:
         """Subscribe once: an existing subscription with the same address is kept."""

@@ -4,21 +4,29 @@ Two pinned versions make a connector pair: before v20240901 SHOPLINE spells ever
 ``updated_at`` key ``update_at`` (PLATFORMS.md 2.5), which this connector reads either way.
 Lists come oldest first (``since_id`` mode), so the newest order is found by reading on from
 the last one seen rather than by asking for page one.
+
+Post-purchase: SHOPLINE's order topics are ``orders/create``, ``orders/update`` (not
+``updated``) and ``orders/cancelled``; each body is the order. The Open API as mocked here has
+no fulfilment, refund or payout routes, so :meth:`ShoplineChannel.push_fulfilment` refuses
+(``UNSUPPORTED``, held for a person) and the refund and payout reads find nothing.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Collection, Mapping
+from decimal import Decimal
 from typing import Any
 
 from sync_engine.connectors.channel import WebhookEvent
 from sync_engine.connectors.http import json_exact
-from sync_engine.connectors.shopify_channel import parse_order_json, rename
+from sync_engine.connectors.shopify_channel import rename
 from sync_engine.connectors.shopline_rest import ShoplineRest, order_from_wire
 from sync_engine.connectors.webhook_sig import b64_hmac_sha256, verify
-from sync_engine.model import Order
+from sync_engine.errors import RecordRejected
+from sync_engine.model import Order, Payout, Refund
 
-ORDER_TOPICS = ("orders/create",)
+ORDER_TOPICS = ("orders/create", "orders/update", "orders/cancelled")
 SHOPLINE_CARRIERS = ("DHL", "FedEx", "UPS", "USPS", "SF Express", "YunExpress", "Other")
 
 
@@ -59,7 +67,7 @@ class ShoplineChannel:
         topic = headers.get("X-Shopline-Topic", "")
         order = None
         if topic.startswith("orders/"):
-            order = rename(parse_order_json(body, "SHOPLINE"), self.name)
+            order = rename(parse_order_body(body), self.name)
         return WebhookEvent(event_id=event_id, topic=topic, order=order)
 
     async def fetch_order(self, order_id: str) -> Order:
@@ -101,3 +109,38 @@ class ShoplineChannel:
 
     async def adjust(self, item_id: str, location_id: str, delta: int) -> None:
         await self.rest.adjust(item_id, location_id, delta)
+
+    # -- post-purchase -----------------------------------------------------------------------
+
+    async def push_fulfilment(
+        self,
+        order_id: str,
+        *,
+        tracking_number: str,
+        carrier: str,
+        lines: list[tuple[str, int]] | None = None,
+    ) -> None:
+        """Refused: the SHOPLINE Open API mock has no fulfilment route to send it to."""
+        raise RecordRejected(
+            f"shopline order {order_id}: tracking {tracking_number} ({carrier}) not pushed: "
+            "this SHOPLINE connector has no fulfilment call (the mocked Open API offers none)",
+            code="UNSUPPORTED",
+        )
+
+    async def refunds_since(self, cursor: str | None) -> AsyncIterator[tuple[list[Refund], str]]:
+        """Nothing: the SHOPLINE Open API mock has no refunds to read."""
+        return
+        yield  # an async generator that ends at once
+
+    async def payouts_since(self, cursor: str | None) -> AsyncIterator[tuple[list[Payout], str]]:
+        """Nothing: SHOPLINE has no Shopify-Payments-style payouts API."""
+        return
+        yield  # an async generator that ends at once
+
+
+def parse_order_body(body: bytes) -> Order:
+    """A SHOPLINE ``orders/*`` webhook body; ``ValueError`` naming the problem if not one."""
+    try:
+        return order_from_wire(json.loads(body, parse_float=Decimal))
+    except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as exc:
+        raise ValueError(f"not a SHOPLINE order: {type(exc).__name__}: {exc}") from exc

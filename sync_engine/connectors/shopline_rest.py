@@ -43,8 +43,18 @@ class ShoplineDestination:
 
 
 def order_from_wire(wire: dict[str, Any]) -> Order:
-    """A SHOPLINE order resource as a canonical order (its fields mirror Shopify REST's)."""
-    return dataclasses.replace(shopify_order_from_wire(wire), channel=DESTINATION)
+    """A SHOPLINE order resource as a canonical order (its fields mirror Shopify REST's).
+
+    ``version`` reads ``updated_at`` or, before v20240901, ``update_at``; an order is
+    cancelled when ``cancelled_at`` is set or its ``status`` says so. The ``customer`` object
+    (id, e-mail, phone) makes a registered buyer; an order without one is a guest's."""
+    stamp = wire.get("updated_at") or wire.get("update_at") or wire["created_at"]
+    order = shopify_order_from_wire({**wire, "updated_at": stamp})
+    return dataclasses.replace(
+        order,
+        channel=DESTINATION,
+        cancelled=order.cancelled or wire.get("status") == "cancelled",
+    )
 
 
 class ShoplineRest:
