@@ -78,7 +78,8 @@ SHIP_CARRIERS = (
 )
 """* ``(shipCarrier, shipMethod, tracking prefix)`` drawn by ``/_sim/ship``."""
 
-DEFAULT_LATENCY_LOAD_FACTOR = 1.0
+DEFAULT_LATENCY_LOAD_FACTOR = 0.0
+"""* Off unless a scenario sets it: no published figure says how NetSuite slows under load."""
 DEFAULT_SUITEQL_PAGE_LIMIT_MAX = 1000
 DEFAULT_SUITEQL_MAX_RESULTS = 100_000
 DEFAULT_SUITEQL_MAX_STEPS = 20_000_000

@@ -101,7 +101,7 @@ def test_write_latency_median_grows_with_the_other_requests_in_flight() -> None:
         )
         return ErpModel(settings=settings, clock=VirtualClock(START), seed=1)
 
-    loaded = model(write_latency_median=1.0, read_latency_median=0.5)
+    loaded = model(write_latency_median=1.0, read_latency_median=0.5, latency_load_factor=1.0)
     assert loaded.draw_latency("write", in_flight=1) == pytest.approx(1.0)  # alone: the median
     assert loaded.draw_latency("write", in_flight=6) == pytest.approx(1.5)  # 5 others of 10
     assert loaded.draw_latency("write", in_flight=10) == pytest.approx(1.9)
@@ -146,7 +146,12 @@ def test_concurrent_writes_are_slower_through_the_middleware() -> None:
         clock.gate.set()
         assert [r.status_code for r in await asyncio.gather(*tasks)] == [204] * 4
 
-    settings = {"concurrency_limit": 4, "write_latency_sigma": 0, "write_latency_median": 1.0}
+    settings = {
+        "concurrency_limit": 4,
+        "write_latency_sigma": 0,
+        "write_latency_median": 1.0,
+        "latency_load_factor": 1.0,
+    }
     run(check, clock=clock, settings=settings)
 
 
