@@ -372,7 +372,14 @@ class ShopwareChannel:
 
     # -- fulfilment --------------------------------------------------------------------------
 
-    async def push_fulfilment(self, order_id: str, *, tracking_number: str, carrier: str) -> None:
+    async def push_fulfilment(
+        self,
+        order_id: str,
+        *,
+        tracking_number: str,
+        carrier: str,
+        lines: list[tuple[str, int]] | None = None,
+    ) -> None:
         """Put the tracking code on the order's delivery, ship it, and complete the order.
 
         Each step first checks whether it is already done, so a repeated call (a retried

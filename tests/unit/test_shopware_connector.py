@@ -19,9 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp
 
 from mocks.shopware.api import create_app
 from simclock import VirtualClock
@@ -614,57 +612,6 @@ def test_checkout_after_the_write_is_kept_and_not_reported() -> None:
 # -- fulfilment -------------------------------------------------------------------------------
 
 
-def test_push_fulfilment_is_refused_whole_by_todays_mock() -> None:
-    """The mock has no order-delivery write or delivery state route yet: the push fails
-    loudly at its first step and leaves the order as it was."""
-
-    async def scenario(shop: Shop) -> None:
-        placed = await shop.checkout(lines=[{"productNumber": "TEE", "quantity": 1}])
-        with pytest.raises(RecordRejected) as refused:
-            await shop.channel.push_fulfilment(placed["id"], tracking_number="1Z9", carrier="UPS")
-        assert refused.value.status == 405
-        order = next(o for o in (await shop.state())["orders"] if o["id"] == placed["id"])
-        assert order["stateMachineState"]["technicalName"] == "open"
-        assert order["deliveries"][0]["trackingCodes"] == []
-
-    run(scenario)
-
-
-def with_delivery_routes(app: Any) -> ASGIApp:
-    """Stand-in for the two order-delivery routes real Shopware has and the mock lacks
-    (``PATCH /api/order-delivery/{id}``, ``POST /api/_action/order_delivery/{id}/state/ship``),
-    applied to the mock's own delivery records; every other request goes to the mock."""
-    model = app.state.model
-
-    def find(delivery_id: str) -> tuple[Any, Any]:
-        for order in model.orders.values():
-            if order.live.delivery.id == delivery_id:
-                return order, order.live.delivery
-        raise AssertionError(f"no delivery {delivery_id}")
-
-    async def shim(scope: Scope, receive: Receive, send: Send) -> None:
-        path, method = scope.get("path", ""), scope.get("method", "")
-        patch = re.fullmatch(r"/api/order-delivery/(\w+)", path)
-        ship = re.fullmatch(r"/api/_action/order_delivery/(\w+)/state/ship", path)
-        response: Response | None = None
-        if patch and method == "PATCH":
-            order, delivery = find(patch.group(1))
-            delivery.tracking_codes = list((await Request(scope, receive).json())["trackingCodes"])
-            model.touch(order, order.live)
-            response = Response(status_code=204)
-        elif ship and method == "POST":
-            order, delivery = find(ship.group(1))
-            delivery.state = "shipped"
-            model.touch(order, order.live)
-            response = JSONResponse({"technicalName": "shipped"})
-        if response is not None:
-            await response(scope, receive, send)
-            return
-        await app(scope, receive, send)
-
-    return shim
-
-
 def test_push_fulfilment_tracks_ships_and_completes_once() -> None:
     sent: list[str] = []
 
@@ -696,7 +643,7 @@ def test_push_fulfilment_tracks_ships_and_completes_once() -> None:
         await shop.channel.push_fulfilment(oid, tracking_number="1Z9", carrier="UPS")
         assert sent == []  # a retried push changes nothing twice
 
-    run(scenario, wrap=wrap, app_wrap=with_delivery_routes)
+    run(scenario, wrap=wrap)
 
 
 # -- factory ----------------------------------------------------------------------------------
