@@ -47,6 +47,8 @@ def ingress_router(engine: Engine) -> APIRouter:
             engine.webhooks_rejected += 1
             return JSONResponse({"error": str(exc)}, status_code=422 if body else 400)
         order = event.order
+        if event.refund is not None:
+            engine.refunds.record(event.refund)
         if order is None and event.order_id is not None:
             try:
                 order = await connector.fetch_order(event.order_id)

@@ -28,6 +28,8 @@ class WebhookEvent:
     order: Order | None = None
     order_id: str | None = None
     """Set when the body names an order without carrying it (Shopware's ``*.written``)."""
+    refund: Refund | None = None
+    """A refund the body carries (Shopify's ``refunds/create``)."""
 
 
 class ChannelConnector(Protocol):

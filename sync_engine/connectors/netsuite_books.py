@@ -8,6 +8,7 @@ here calls the API.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -35,7 +36,11 @@ def _restock_split(
 
 
 def credit_memo_body(
-    refund: Refund, amount_lines: list[tuple[str, int, Decimal]], *, tran_date: str
+    refund: Refund,
+    amount_lines: list[tuple[str, int, Decimal]],
+    *,
+    tran_date: str,
+    shipped: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
     """A credit memo whose total is exactly ``refund.amount``.
 
@@ -64,6 +69,11 @@ def credit_memo_body(
     for sku, quantity, restock in refund.lines:
         if restock:
             restock_left[sku] += quantity
+    if shipped is not None:
+        # Only shipped units can come back to the shelf; units refunded before they shipped
+        # were never taken off it (the channel's "cancel" restock).
+        for sku in restock_left:
+            restock_left[sku] = min(restock_left[sku], shipped.get(sku, 0))
     items = [
         {
             "item": {"externalId": sku},

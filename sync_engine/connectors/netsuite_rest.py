@@ -288,7 +288,14 @@ class NetSuiteRest:
         """``PUT creditMemo/eid:{refund.external_id}`` from the refund's sales order: a
         retry never credits twice. Over-refunds and the like are the ERP's ``RecordRejected``
         (``USER_ERROR`` with its figures); see ``netsuite_books.credit_memo_body``."""
-        body = credit_memo_body(refund, amount_lines, tran_date=iso_utc(self.clock.now())[:10])
+        record = await self._sales_order(f"{refund.channel}-{refund.order_id}")
+        shipped: Counter[str] = Counter()
+        for line in (record.get("item") or {}).get("items", []):
+            sku = str((line.get("item") or {}).get("externalId") or "")
+            shipped[sku] += int(line.get("quantityFulfilled") or 0)
+        body = credit_memo_body(
+            refund, amount_lines, tran_date=iso_utc(self.clock.now())[:10], shipped=shipped
+        )
         await self._call(
             "PUT",
             record_path("creditMemo", refund.external_id),

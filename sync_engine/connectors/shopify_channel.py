@@ -73,6 +73,10 @@ class ShopifyChannel:
         topic = headers.get("X-Shopify-Topic", "")
         if topic == "orders/edited":
             return WebhookEvent(event_id=event_id, topic=topic, order_id=_edited_order_id(body))
+        if topic == "refunds/create":
+            return WebhookEvent(
+                event_id=event_id, topic=topic, refund=self.refund_from_webhook(body)
+            )
         order = None
         if topic.startswith("orders/") and topic not in NOT_ORDER_BODIES:
             order = self._with_name(parse_order_json(body, "Shopify"))

@@ -19,12 +19,15 @@ from sync_engine.model import Payout
 from sync_engine.store.contract import DueJob
 
 DEFAULT_ACCOUNTS = {
-    "bank": "1000 Bank",
-    "clearing": "1190 Payments clearing",
-    "fees": "6150 Payment processing fees",
-    "refunds": "4090 Sales refunds",
-    "adjustments": "6190 Payment adjustments",
+    "bank": "1000",
+    "clearing": "1100",
+    "fees": "6100",
+    "refunds": "4900",
+    "adjustments": "6100",
 }
+"""Account ids in a fresh NetSuite-style chart (cash, undeposited funds as the payments
+clearing account, merchant fees, sales returns); every deployment sets its own in the
+engine config's ``accounts``."""
 
 
 def cursor_key(channel: str) -> str:

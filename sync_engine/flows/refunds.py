@@ -10,6 +10,7 @@ for it; one that never does is held.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -86,6 +87,11 @@ class RefundSync(JobFlow):
         self.sources = {n: c for n, c in channels.items() if isinstance(c, RefundSource)}
         self.rules = rules
 
+    def record(self, refund: Refund) -> bool:
+        """Queue a refund a webhook carried (the poll finds the same one under the same key)."""
+        job = (refund.external_id, refund_payload(refund))
+        return self.store.enqueue_jobs(self.flow, [job], now=self.clock.now()) == 1
+
     async def discover(self) -> int:
         new = 0
         for name, source in self.sources.items():
@@ -98,6 +104,10 @@ class RefundSync(JobFlow):
 
     async def perform(self, job: DueJob) -> None:
         refund = refund_from_payload(job.payload)
+        refund = replace(
+            refund,
+            lines=tuple((back_office_sku(s, self.rules), q, r) for s, q, r in refund.lines),
+        )
         found = self.store.get_order(refund.channel, refund.order_id)
         if found is None or found[1] != "synced":
             if job.attempts >= MAX_WAITS:
