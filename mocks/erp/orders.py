@@ -77,7 +77,7 @@ class SalesOrderBook:
             item = self.inventory.items.get(line.sku)
             if item is None:
                 raise UserError(f"Invalid Field Value {line.sku} for the following field: item")
-            if item.stocked and (line.rate < 0 or line.amount < 0):
+            if item.stocked and (line.rate < 0 or line.amount < 0 or line.tax_amount < 0):
                 # Only a non-inventory (discount) item may take money off the order.
                 raise UserError(
                     f"Invalid Field Value {line.amount} for the following field: amount "

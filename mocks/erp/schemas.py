@@ -107,7 +107,7 @@ def _line(raw: Any, index: int) -> LineInput:
     # NetSuite derives amount from rate x quantity when the client leaves it out.
     amount = _money(raw, "amount", f"{path}.amount", default=rate * quantity, signed=True)
     discount = _money(raw, "discountAmount", f"{path}.discountAmount", default=Decimal(0))
-    tax = _money(raw, "taxAmount", f"{path}.taxAmount", default=Decimal(0))
+    tax = _money(raw, "taxAmount", f"{path}.taxAmount", default=Decimal(0), signed=True)
     assert sku is not None and amount is not None and discount is not None and tax is not None
     return LineInput(
         sku=sku,

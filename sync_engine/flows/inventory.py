@@ -29,10 +29,12 @@ from simclock import Clock, iso_utc
 from sync_engine.config import ChannelSettings, EngineConfig
 from sync_engine.connectors.back_office import BackOfficeConnector
 from sync_engine.connectors.channel import ChannelConnector
-from sync_engine.errors import OutcomeUnknown, SyncError, Throttled
+from sync_engine.errors import OutcomeUnknown, PermanentError, SyncError, Throttled
+from sync_engine.flows.fingerprints import fingerprint
 from sync_engine.mapping.skus import Catalogue, back_office_sku
 from sync_engine.model import StockLevel
 from sync_engine.store import Store
+from sync_engine.store.contract import DueJob
 
 ERP_CURSOR = "erp_inventory_cursor"
 
@@ -67,6 +69,9 @@ class Shelf:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     blocked_until: float = 0.0
     """Throttled: no pushes to this channel before then."""
+    refused: dict[str, str] = field(default_factory=dict)
+    """SKU → why the channel refused (or ignored) its stock write, e.g. a Shopware closeout
+    product; not pushed again until the next full sync, and held in the exception queue."""
 
     @property
     def sales_key(self) -> str:
@@ -143,9 +148,32 @@ class InventorySync:
         self.catalogue.replace({level.sku for level in erp_levels})
         self.store.set_erp_levels(self._aggregate(erp_levels), read_started=started)
         for shelf in self.shelves.values():
+            shelf.refused.clear()  # a fix may have landed: try those SKUs again
             await self._read_channel(shelf)
         self.last_full_sync = self.clock.now()
         self.full_sync_needed = False
+
+    def _refused(self, shelf: Shelf, push: Push, error: PermanentError) -> None:
+        """Surface a refused stock write (never retried blindly, never silent)."""
+        shelf.refused[push.sku] = str(error)
+        key = f"{push.location}:{push.sku}"
+        payload = {
+            "channel": shelf.name,
+            "sku": push.sku,
+            "location": push.location,
+            "delta": push.delta,
+            "target": push.target,
+        }
+        self.store.enqueue_jobs("inventory", [(key, payload)], now=self.clock.now())
+        job = DueJob(flow="inventory", record_key=key, payload=payload, attempts=0)
+        reason = f"{shelf.name} refused stock for {push.sku}: {error}"
+        self.store.job_exception(
+            job,
+            now=self.clock.now(),
+            reason=reason,
+            code=error.code,
+            fingerprint=fingerprint("inventory", error.code, reason),
+        )
 
     async def _read_channel(self, shelf: Shelf) -> None:
         locations = sorted(set(shelf.settings.location_map.values()))
@@ -193,6 +221,8 @@ class InventorySync:
                     continue
                 if row.channel_est is None or row.erp_ats is None or row.sku not in shelf.item_ids:
                     continue
+                if row.sku in shelf.refused:
+                    continue
                 held = held_by_sku.get(row.sku, 0) if row.location == shelf.sales_key else 0
                 target = max(0, row.erp_ats - shelf.buffer - held)
                 if target != row.channel_est:
@@ -239,6 +269,9 @@ class InventorySync:
                     # We cannot tell whether it landed: re-read rather than risk a double push.
                     self.full_sync_needed = True
                     return done
+                except PermanentError as refused:
+                    self._refused(shelf, push, refused)
+                    continue
                 self.store.apply_push(push.sku, push.location, push.delta)
                 done += 1
                 self.pushes += 1

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from simclock import Clock
 from sync_engine.config import Timing
 from sync_engine.errors import SyncError, Throttled
-from sync_engine.flows.orders import fingerprint
+from sync_engine.flows.fingerprints import fingerprint
 from sync_engine.retry import decide
 from sync_engine.store import Store
 from sync_engine.store.contract import DueJob

@@ -9,9 +9,7 @@ outcome (timeout, crash) can never create a second sales order.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import random
-import re
 import uuid
 from collections.abc import Callable, Container
 
@@ -20,17 +18,12 @@ from sync_engine.budgets import ConcurrencyBudget
 from sync_engine.config import ErpDestination, Timing
 from sync_engine.connectors.back_office import BackOfficeConnector
 from sync_engine.errors import ConcurrencyRejected, SyncError
+from sync_engine.flows.fingerprints import fingerprint
 from sync_engine.mapping import MappingRules, map_order
 from sync_engine.mapping.skus import ANY_SKU
 from sync_engine.metrics import Metrics
 from sync_engine.retry import decide
 from sync_engine.store import DueOrder, Store
-
-
-def fingerprint(flow: str, code: str | None, reason: str) -> str:
-    """Group recurring failures: same flow, code and message shape (digits masked)."""
-    shape = re.sub(r"\d+", "#", reason)
-    return hashlib.sha1(f"{flow}|{code}|{shape}".encode()).hexdigest()[:16]
 
 
 def concurrency_budget(dest: ErpDestination | None, clock: Clock) -> ConcurrencyBudget:
