@@ -84,6 +84,7 @@ async def build(
     *,
     skus: dict[str, int],
     erp_settings: dict[str, Any] | None = None,
+    shopify_settings: dict[str, Any] | None = None,
     engine_overrides: dict[str, Any] | None = None,
     workdir: Path | None = None,
 ) -> System:
@@ -96,7 +97,7 @@ async def build(
         return httpx.Response(200)
 
     shopify = create_shopify(
-        settings={},
+        settings=shopify_settings or {},
         clock=clock,
         credentials=SHOPIFY_CREDS,
         seed=1,

@@ -27,9 +27,17 @@ CARRIERS = {
 }
 
 
-def run(scenario: Callable[[System], Awaitable[None]], **overrides: Any) -> None:
+def run(
+    scenario: Callable[[System], Awaitable[None]],
+    shopify_settings: dict[str, Any] | None = None,
+    **overrides: Any,
+) -> None:
     async def go() -> None:
-        system = await build(skus={"A": 20, "B": 20}, engine_overrides={**CARRIERS, **overrides})
+        system = await build(
+            skus={"A": 20, "B": 20},
+            shopify_settings=shopify_settings,
+            engine_overrides={**CARRIERS, **overrides},
+        )
         try:
             await scenario(system)
         finally:
@@ -193,3 +201,31 @@ def test_a_cancellation_after_picking_is_held_as_past_cutoff_not_lost() -> None:
         assert erp["sales_orders"][0]["status"] != "C"
 
     run(scenario)
+
+
+def test_an_address_change_reaches_the_erp_before_picking_and_is_held_after() -> None:
+    async def scenario(system: System) -> None:
+        first = await sold_and_synced(system, [{"sku": "A", "quantity": 1}])
+        second = await sold_and_synced(system, [{"sku": "B", "quantity": 1}])
+        # The warehouse picks the first order only (the oldest open one).
+        await erp_post(system, "/_sim/ship", {"max_orders": 1})
+        for order, city in ((first, "Leeds"), (second, "York")):
+            async with system.client(system.shopify, "http://shopify.test") as c:
+                r = await c.post(
+                    "/_sim/edit-order",
+                    json={"order_id": order["id"], "shipping_address": {"city": city}},
+                )
+                assert r.status_code == 200, r.text
+            system.clock.advance(1)  # a later update_at: a newer version
+        await deliver_changes(system)
+        assert await system.engine.order_changes.work_once() == 1
+        _, erp = await system.states()
+        sos = {so["externalId"]: so for so in erp["sales_orders"]}
+        assert (sos[f"shopify-{second['id']}"]["ship_address"] or {}).get("city") == "York"
+        assert (sos[f"shopify-{first['id']}"]["ship_address"] or {}).get("city") != "Leeds"
+        (held,) = system.engine.store.held_jobs()
+        assert held["record_key"].startswith(f"shopify-{first['id']}@")
+        (group,) = system.engine.store.exceptions(flow="order_changes")
+        assert group["code"] == "PAST_CUTOFF"
+
+    run(scenario, shopify_settings={"post_purchase_edits": True})
