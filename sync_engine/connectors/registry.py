@@ -19,6 +19,7 @@ from sync_engine.connectors.channel import ChannelConnector
 from sync_engine.connectors.fulfil_v2 import FulfilBackOffice
 from sync_engine.connectors.netsuite_rest import NetSuiteRest
 from sync_engine.connectors.shopify_channel import ShopifyChannel
+from sync_engine.connectors.shopify_graphql_channel import build_shopify_graphql_channel
 from sync_engine.connectors.shopify_rest import ShopifyRest
 from sync_engine.connectors.shopline_channel import ShoplineChannel
 from sync_engine.connectors.shopline_rest import (
@@ -85,6 +86,7 @@ FAMILIES: dict[str, Factory] = {
     "shopify-rest": _shopify_rest,
     "shopline-rest": _shopline_rest,
     "shopware-admin": build_shopware_channel,
+    "shopify-graphql": build_shopify_graphql_channel,
 }
 DEFAULT_FAMILY = {
     "shopify": "shopify-rest",

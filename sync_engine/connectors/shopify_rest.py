@@ -209,7 +209,7 @@ class ShopifyRest:
             for product in page:
                 for variant in product.get("variants", []):
                     if variant.get("sku"):
-                        result[str(variant["sku"])] = int(variant["inventory_item_id"])
+                        result.setdefault(str(variant["sku"]), int(variant["inventory_item_id"]))
         return result
 
     async def inventory_levels(
