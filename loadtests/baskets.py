@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from loadtests.arrivals import Curve, arrival_times, expected_count, parse_curve
+from loadtests.channels import ChannelSpec, channel_picker, parse_channels
 
 CUSTOMER_POOL_RATIO = 3.0
 """Customers in the pool per expected checkout: about one order in seven is a repeat buyer."""
@@ -41,11 +42,13 @@ class RequestKind(StrEnum):
 
 @dataclass(frozen=True, kw_only=True)
 class PlannedRequest:
-    """One arrival: when (simulated seconds from the run start), which stream, what body."""
+    """One arrival: when (simulated seconds from the run start), which stream, what body, and
+    for a checkout the channel it goes to (None: the only one)."""
 
     sim_t: float
     kind: RequestKind
     body: dict[str, Any] = field(compare=False)
+    channel: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -205,22 +208,27 @@ def build_plan(
     zipf_s: float,
     basket: BasketSpec,
     back_office: BackOfficeSpec,
+    channels: Sequence[tuple[str, float]] = (),
 ) -> list[PlannedRequest]:
     """Every request of the run, sorted by simulated time: checkouts merged with movements.
 
     Each stream has its own seed stream (arrival times and bodies separately), so adding
-    back-office traffic does not change which baskets arrive when.
+    back-office traffic does not change which baskets arrive when. With several ``channels``
+    (name, share) each checkout picks one from a seed stream of its own, in proportion to the
+    shares: the same seed gives the same baskets whatever the channel mix.
     """
     _validate(skus, basket, back_office)
     parsed = curve if isinstance(curve, tuple) else parse_curve(curve)
     cum = cumulative_weights(zipf_weights(len(skus), zipf_s))
     pool = customer_pool_size(expected_count(parsed, duration))
     basket_rng = random.Random(f"{seed}/baskets")
+    pick = channel_picker(channels, random.Random(f"{seed}/channels"))
     plan = [
         PlannedRequest(
             sim_t=t,
             kind=RequestKind.CHECKOUT,
             body=draw_basket(basket_rng, skus, cum, basket, pool),
+            channel=pick(),
         )
         for t in arrival_times(parsed, duration, f"{seed}/checkout-times")
     ]
@@ -261,7 +269,9 @@ class LoadConfig:
     """The ``REHEARSAL_LOAD`` JSON file the orchestrator writes for one run."""
 
     shopify_url: str
+    """The first channel's base URL (the whole storefront of a single-Shopify run)."""
     erp_url: str | None
+    """The back office's base URL (ERP or Fulfil): where stock movements go."""
     time_scale: float
     seed: int
     duration: float
@@ -272,20 +282,22 @@ class LoadConfig:
     back_office: BackOfficeSpec
     dispatchers: int
     report_path: str | None
+    channels: tuple[ChannelSpec, ...] = ()
+    """Where checkouts go; one Shopify channel at ``shopify_url`` when the file names none."""
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any]) -> LoadConfig:
         """Build and validate from the decoded JSON; ValueError names the faulty key."""
-        missing = [
-            k
-            for k in ("shopify_url", "time_scale", "duration", "arrival_curve", "skus")
-            if k not in raw
-        ]
+        required: tuple[str, ...] = ("time_scale", "duration", "arrival_curve", "skus")
+        if "channels" not in raw:
+            required = ("shopify_url", *required)
+        missing = [k for k in required if k not in raw]
         if missing:
             raise ValueError(f"load config: missing key(s) {', '.join(missing)}")
         back_office = _spec(BackOfficeSpec, "back_office", raw.get("back_office"))
+        channels = parse_channels(raw)
         config = cls(
-            shopify_url=str(raw["shopify_url"]).rstrip("/"),
+            shopify_url=channels[0].url,
             erp_url=str(raw["erp_url"]).rstrip("/") if raw.get("erp_url") else None,
             time_scale=float(raw["time_scale"]),
             seed=int(raw.get("seed", 0)),
@@ -297,6 +309,7 @@ class LoadConfig:
             back_office=back_office,
             dispatchers=int(raw.get("dispatchers", DEFAULT_DISPATCHERS)),
             report_path=raw.get("report_path"),
+            channels=channels,
         )
         if config.time_scale <= 0:
             raise ValueError(f"load config: time_scale must be > 0, got {config.time_scale}")
@@ -319,7 +332,17 @@ class LoadConfig:
             zipf_s=self.zipf_s,
             basket=self.basket,
             back_office=self.back_office,
+            channels=[(c.name, c.share) for c in self.channels],
         )
+
+    def channel(self, name: str | None) -> ChannelSpec:
+        """A planned checkout's channel (None: the first, the only one)."""
+        if name is None:
+            return self.channels[0]
+        for channel in self.channels:
+            if channel.name == name:
+                return channel
+        raise KeyError(f"no channel {name!r} in the load config")
 
 
 def without_sold_out(body: Mapping[str, Any], sold_out_sku: object) -> dict[str, Any] | None:

@@ -1,4 +1,4 @@
-"""Open-model flash-sale load: checkouts on the Shopify mock, stock movements on the ERP mock.
+"""Open-model flash-sale load: checkouts on the channels' mocks, stock movements on the back office.
 
 Run (the orchestrator does this; a shape class means no -u/-r/-t)::
 
@@ -10,6 +10,10 @@ The whole request plan (times and bodies) is computed up front from the seed. A 
 it in its own greenlet, so a slow response never delays the arrivals behind it (open model:
 the arrival rate does not depend on response times). The run stops by itself once the curve
 is over and every fired request has finished, or `STRAGGLER_GRACE_S` later at most.
+
+With several channels (``channels`` in the config) each checkout goes to the channel the plan
+drew for it, in that platform's body; Locust names the requests ``checkout <channel>`` so its
+CSV keeps them apart (a single channel keeps the plain ``checkout``).
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from loadtests.baskets import (
     dispatcher_share,
     without_sold_out,
 )
+from loadtests.channels import checkout_body, sold_out_sku
 
 LOAD_ENV = "REHEARSAL_LOAD"
 """Environment variable naming the run's load config JSON."""
@@ -67,12 +72,20 @@ class _Run:
         self.fired: Counter[RequestKind] = Counter()
         self.lags: list[float] = []
         self.status_counts: defaultdict[str, Counter[str]] = defaultdict(Counter)
+        self.channel_fired: Counter[str] = Counter()
+        self.channel_status: defaultdict[str, Counter[str]] = defaultdict(Counter)
 
-    def url(self, kind: RequestKind) -> str:
-        """Absolute URL of a stream's route (the ERP is not Locust's --host)."""
-        if kind is RequestKind.CHECKOUT:
-            return f"{self.config.shopify_url}/_sim/checkout"
+    def url(self, request: PlannedRequest) -> str:
+        """Absolute URL of a request's route (the back office is not Locust's --host)."""
+        if request.kind is RequestKind.CHECKOUT:
+            return f"{self.config.channel(request.channel).url}/_sim/checkout"
         return f"{self.config.erp_url}/_sim/stock-movement"
+
+    def name(self, request: PlannedRequest) -> str:
+        """Locust's request name: the stream, and the channel when there are several."""
+        if request.kind is RequestKind.CHECKOUT and len(self.config.channels) > 1:
+            return f"{request.kind.value} {self.config.channel(request.channel).name}"
+        return request.kind.value
 
     def drained(self) -> bool:
         """True once every dispatcher has fired its share and no request is in flight."""
@@ -97,6 +110,14 @@ class _Run:
             "fired_movements": self.fired[RequestKind.STOCK_MOVEMENT],
             **lag_summary(self.lags),
             "status_counts": {kind: dict(counts) for kind, counts in self.status_counts.items()},
+            "channels": {
+                c.name: {
+                    "platform": c.platform,
+                    "fired_checkouts": self.channel_fired[c.name],
+                    "status_counts": dict(self.channel_status[c.name]),
+                }
+                for c in self.config.channels
+            },
             "in_flight_at_stop": self.in_flight,
             "drained": self.drained(),
             "time_scale": self.config.time_scale,
@@ -181,37 +202,50 @@ class Dispatcher(FastHttpUser):
         A shopper told that one item sold out drops it and checks out the rest, as real
         shoppers do; each retry is a checkout attempt of its own.
         """
-        kind = request.kind
         run.lags.append(max(0.0, time.monotonic() - due))
-        run.fired[kind] += 1
+        run.fired[request.kind] += 1
+        if request.kind is RequestKind.CHECKOUT:
+            run.channel_fired[run.config.channel(request.channel).name] += 1
         body: dict[str, Any] | None = dict(request.body)
         try:
             while body is not None:
-                body = self._send(run, kind, body)
+                body = self._send(run, request, body)
         finally:
             run.in_flight -= 1
 
-    def _send(self, run: _Run, kind: RequestKind, body: dict[str, Any]) -> dict[str, Any] | None:
+    def _send(
+        self, run: _Run, request: PlannedRequest, body: dict[str, Any]
+    ) -> dict[str, Any] | None:
         """One request; returns the basket to retry with, if the shopper would retry."""
+        kind = request.kind
+        name = run.name(request)
+        channel = run.config.channel(request.channel) if kind is RequestKind.CHECKOUT else None
+        wire = (
+            checkout_body(channel.platform, body, promotions=channel.promotions)
+            if channel is not None
+            else body
+        )
         retry = None
-        with self.client.post(
-            run.url(kind), json=body, name=kind.value, catch_response=True
-        ) as response:
+        post = self.client.post(run.url(request), json=wire, name=name, catch_response=True)
+        with post as response:
             status = response.status_code
             run.status_counts[kind.value][str(status)] += 1
+            if channel is not None:
+                run.channel_status[channel.name][str(status)] += 1
             if status == ACCEPTED[kind]:
                 response.success()
             elif status == 409:
-                response.request_meta["name"] = f"{kind.value} ({REFUSED[kind]})"
+                response.request_meta["name"] = f"{name} ({REFUSED[kind]})"
                 response.success()
-                if kind is RequestKind.CHECKOUT:
+                if channel is not None:
                     try:
-                        retry = without_sold_out(body, (response.json() or {}).get("sku"))
+                        sku = sold_out_sku(channel.platform, response.json())
                     except ValueError:
-                        retry = None
+                        sku = None
+                    retry = without_sold_out(body, sku)
             else:
                 text = (response.text or "")[:200]
-                response.failure(f"{kind.value}: unexpected status {status}: {text}")
+                response.failure(f"{name}: unexpected status {status}: {text}")
         return retry
 
 

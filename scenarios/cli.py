@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import argparse
 import json
-import secrets
 import shutil
 import signal
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
 import httpx
 
 from scenarios import catalogue, exceptions_cli
 from scenarios.loader import ScenarioError, load
-from scenarios.processes import ProcessFailed, Service, free_port, python_module, wait_ready
+from scenarios.platforms import BACK_OFFICES, CHANNELS, credentials_for
+from scenarios.processes import (
+    ProcessFailed,
+    Service,
+    free_port,
+    mock_service,
+    wait_ready,
+)
+from scenarios.run_config import mock_config
 from simclock import ScaledClock
 
 EXIT_PASS, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
@@ -60,91 +66,90 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+API_ROOTS = {
+    "shopify": ("admin_api", "/admin/api/2026-01/"),
+    "shopline": ("admin_api", "/admin/openapi/v20250301/"),
+    "shopware": ("admin_api", "/api/"),
+    "erp": ("record_api", "/services/rest/record/v1/"),
+    "fulfil": ("api", "/api/v2/"),
+}
+"""Where each platform's API lives under its mock's base URL (written to ``--out``)."""
+
+
 def cmd_mocks(args: argparse.Namespace) -> int:
-    """Start mocks alone, seeded with a scenario's catalogue, until interrupted."""
+    """Start a scenario's mocks alone (every channel and the back office, or those named),
+    seeded with its catalogue, until interrupted."""
     scenario = load(args.scenario)
-    platforms = args.platform or ["shopify", "erp"]
+    platform_of = scenario.mocks
+    services = args.platform or list(platform_of)
+    unknown = [s for s in services if s not in platform_of]
+    if unknown:
+        raise ScenarioError(
+            f"{', '.join(unknown)}: not started by {scenario.name} "
+            f"(its mocks: {', '.join(platform_of)})"
+        )
     clock = ScaledClock(time_scale=args.time_scale)
-    services: dict[str, Service] = {}
-    credentials: dict[str, dict[str, Any]] = {
-        "shopify": {
-            "access_token": "shpat_" + secrets.token_hex(16),
-            "webhook_secret": secrets.token_hex(24),
-        },
-        "erp": {"access_token": secrets.token_hex(24)},
-    }
+    started: dict[str, Service] = {}
+    credentials: dict[str, dict[str, str]] = {}
     # Process configs hold the credentials: a private temp dir, removed on exit.
     config_dir = Path(tempfile.mkdtemp(prefix="rehearsal-mocks-"))
     log_dir = args.out.resolve().parent
     products = catalogue.products(scenario)
+    channels = {c.name: c for c in scenario.channels}
     try:
-        for platform in platforms:
-            port = free_port()
-            config = config_dir / f"{platform}.json"
+        for service in services:
+            credentials[service] = credentials_for(platform_of[service])
+            config = config_dir / f"{service}.json"
             config.write_text(
                 json.dumps(
-                    {
-                        "clock": clock.to_dict(),
-                        "seed": scenario.seed,
-                        "settings": scenario.platforms.get(platform, {}),
-                        "credentials": credentials[platform],
-                    }
+                    mock_config(
+                        scenario, service, clock=clock.to_dict(), credentials=credentials[service]
+                    )
                 )
             )
-            service = Service(
-                name=f"{platform} mock",
-                argv=python_module(
-                    "mocks.serve",
-                    "--platform",
-                    platform,
-                    "--port",
-                    str(port),
-                    "--config",
-                    str(config),
-                ),
-                log_path=log_dir / f".rehearsal-{platform}.log",
-                url=f"http://127.0.0.1:{port}",
+            mock = mock_service(
+                service=service,
+                platform=platform_of[service],
+                port=free_port(),
+                config=config,
+                log_path=log_dir / f".rehearsal-{service}.log",
             )
-            service.start()
-            services[platform] = service
-        for platform, service in services.items():
-            wait_ready(service, "/_mock/stats", clock)
-            seed = (
-                catalogue.erp_seed(products)
-                if platform == "erp"
-                else catalogue.shopify_seed(
-                    products,
-                    buffer=scenario.engine.stock_buffer,
-                    currency=scenario.catalogue.currency,
+            mock.start()
+            started[service] = mock
+        for service, mock in started.items():
+            wait_ready(mock, "/_mock/stats", clock)
+            platform = platform_of[service]
+            if service in channels:
+                seed = CHANNELS[platform].seed(
+                    products, scenario=scenario, channel=channels[service], webhook_url=None
                 )
-            )
-            httpx.post(f"{service.url}/_mock/seed", json=seed, timeout=30).raise_for_status()
-        info = {
-            platform: {
-                "base_url": service.url,
-                **credentials[platform],
-                **(
-                    {"admin_api": f"{service.url}/admin/api/2026-01/"}
-                    if platform == "shopify"
-                    else {"record_api": f"{service.url}/services/rest/record/v1/"}
-                ),
+            else:
+                seed = BACK_OFFICES[platform].seed(products, scenario=scenario)
+            httpx.post(f"{mock.url}/_mock/seed", json=seed, timeout=30).raise_for_status()
+        info = {}
+        for service, mock in started.items():
+            platform = platform_of[service]
+            key, root = API_ROOTS[platform]
+            info[service] = {
+                "platform": platform,
+                "base_url": mock.url,
+                **credentials[service],
+                key: f"{mock.url}{root}",
             }
-            for platform, service in services.items()
-        }
         args.out.write_text(json.dumps(info, indent=2))
         args.out.chmod(0o600)
-        print(f"mocks running: {', '.join(f'{p} {s.url}' for p, s in services.items())}")
+        print(f"mocks running: {', '.join(f'{p} {s.url}' for p, s in started.items())}")
         print(f"base URLs and credentials written to {args.out}; Ctrl-C to stop")
         signal.signal(signal.SIGTERM, _interrupt)
         try:
-            while all(s.alive() for s in services.values()):
+            while all(s.alive() for s in started.values()):
                 clock.sleep_blocking(clock.time_scale)
         except KeyboardInterrupt:
             pass
         return EXIT_PASS
     finally:
-        for service in services.values():
-            service.stop()
+        for mock in started.values():
+            mock.stop()
         shutil.rmtree(config_dir, ignore_errors=True)
 
 
@@ -193,8 +198,9 @@ def parser() -> argparse.ArgumentParser:
     mocks.add_argument(
         "--platform",
         action="append",
-        choices=["shopify", "erp"],
-        help="platform to start (repeatable; default: all)",
+        metavar="NAME",
+        help="a channel name or the back office to start (repeatable; default: every mock "
+        "of the scenario)",
     )
     mocks.add_argument(
         "--out", type=Path, required=True, help="write base URLs and credentials as JSON here"

@@ -1,34 +1,69 @@
 """The one definition of lost, duplicated, oversold, drifted and late (DESIGN.md "Invariants").
 
 Computed only from the mocks' own state (``/_mock/state``), never from the engine's account of
-itself; used by run verdicts and by tests alike.
+itself; used by run verdicts and by tests alike. Every channel and back office is first read
+into one shape (``scenarios.invariants_channels``), so the definitions below hold for any mix
+of Shopify, SHOPLINE and Shopware channels in front of the ERP or Fulfil:
+
+- **lost**: an order a channel accepted with no back-office order of external id
+  ``{channel}-{order id}``; **unsurfaced** if the engine's exception queue does not hold it;
+- **duplicated**: more than one back-office order for one external id;
+- **oversold units**: per SKU, units of accepted orders the back office could not allocate
+  (ERP backorders; Fulfil reservations beyond stock on hand);
+- **stock drift**: per channel, SKU and channel location, channel available ≠ the back
+  office's available-to-sell at the locations mapped to it, minus that channel's buffer,
+  minus the units of accepted orders the back office does not hold (a lost or held order's
+  units are spoken for on every channel: the engine must not offer them again, and the loss
+  is counted once, as lost, not again as drift on every channel);
+- **amount drift**: a back-office order whose total, tax, discount or shipping differs from
+  the channel order's, for each figure both sides carry (``AMOUNTS``);
+- **latency**: channel order created → back-office order created, simulated seconds.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from decimal import Decimal
 from typing import Any
 
-AMOUNT_FIELDS = (
-    # (channel order field, ERP sales-order field)
-    ("total_price", "total"),
-    ("total_tax", "tax_total"),
-    ("total_discounts", "discount_total"),
-    ("shipping", "shipping_cost"),
+from scenarios.invariants_channels import (
+    AMOUNTS,
+    BackOfficeOrderView,
+    BackOfficeView,
+    ChannelView,
+    read_back_office,
+    read_channel,
 )
+
+EXAMPLES = 20
+"""Ids kept per finding for triage."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class Latency:
-    """Order created on the channel → sales order created in the ERP, simulated seconds."""
+    """Order created on the channel → sales order created in the back office, simulated s."""
 
     count: int
     p50: float | None
     p95: float | None
     p99: float | None
     max: float | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChannelFindings:
+    """One channel's share of the findings (oversold is per SKU across channels)."""
+
+    orders_accepted: int
+    orders_synced: int
+    lost: int
+    duplicated: int
+    stock_drift_keys: int
+    stock_drift_units: int
+    amount_drift: int
+    unsurfaced_failures: int
+    latency: Latency
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,6 +81,8 @@ class Findings:
     unsurfaced_failures: int
     latency: Latency
     examples: dict[str, list[Any]] = field(default_factory=dict)
+    channels: dict[str, ChannelFindings] = field(default_factory=dict)
+    back_office: str = "erp"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -59,8 +96,174 @@ def percentile(sorted_values: list[float], q: float) -> float | None:
     return sorted_values[min(rank, len(sorted_values)) - 1]
 
 
-def _shipping(order: dict[str, Any]) -> Decimal:
-    return sum((Decimal(str(s["price"])) for s in order.get("shipping_lines", [])), Decimal("0"))
+def latency_of(values: list[float]) -> Latency:
+    ordered = sorted(values)
+    return Latency(
+        count=len(ordered),
+        p50=percentile(ordered, 50),
+        p95=percentile(ordered, 95),
+        p99=percentile(ordered, 99),
+        max=ordered[-1] if ordered else None,
+    )
+
+
+@dataclass(kw_only=True)
+class _Tally:
+    """One channel's findings while they are being counted."""
+
+    accepted: int = 0
+    lost: list[str] = field(default_factory=list)
+    unallocated: Counter[str] = field(default_factory=Counter)
+    """Units per SKU of this channel's orders the back office does not hold."""
+    duplicated: dict[str, int] = field(default_factory=dict)
+    unsurfaced: list[str] = field(default_factory=list)
+    amount_drift: list[dict[str, Any]] = field(default_factory=list)
+    stock_drift: list[dict[str, Any]] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)
+
+    def findings(self) -> ChannelFindings:
+        return ChannelFindings(
+            orders_accepted=self.accepted,
+            orders_synced=self.accepted - len(self.lost),
+            lost=len(self.lost),
+            duplicated=sum(n - 1 for n in self.duplicated.values()),
+            stock_drift_keys=len(self.stock_drift),
+            stock_drift_units=sum(abs(d["channel"] - d["expected"]) for d in self.stock_drift),
+            amount_drift=len(self.amount_drift),
+            unsurfaced_failures=len(self.unsurfaced),
+            latency=latency_of(self.latencies),
+        )
+
+
+def _orders(
+    tally: _Tally,
+    channel: ChannelView,
+    by_external: Mapping[str, list[Any]],
+    exception_keys: Collection[tuple[str, str]],
+) -> None:
+    for order in channel.orders:
+        tally.accepted += 1
+        external_id = f"{channel.name}-{order.order_id}"
+        held: list[BackOfficeOrderView] = by_external.get(external_id, [])
+        if not held:
+            tally.lost.append(external_id)
+            tally.unallocated.update(order.units)
+            if (channel.name, order.order_id) not in exception_keys:
+                tally.unsurfaced.append(external_id)
+            continue
+        if len(held) > 1:
+            tally.duplicated[external_id] = len(held)
+        first = held[0]
+        tally.latencies.append(first.created_ts - order.created_ts)
+        for name in AMOUNTS:
+            ours, theirs = order.amounts.get(name), first.amounts.get(name)
+            if ours is not None and theirs is not None and ours != theirs:
+                tally.amount_drift.append(
+                    {
+                        "order": external_id,
+                        "field": name,
+                        "channel": str(ours),
+                        "back_office": str(theirs),
+                    }
+                )
+
+
+def _stock(
+    tally: _Tally,
+    channel: ChannelView,
+    back_office: BackOfficeView,
+    *,
+    buffer: int,
+    location_map: Mapping[str, str],
+    unallocated: Mapping[str, int],
+) -> None:
+    """Channel levels against the back office's ATS at the locations mapped to them, less
+    the buffer and the units of orders the back office does not hold."""
+    sources: dict[str, list[str]] = defaultdict(list)
+    for bo_location, channel_location in location_map.items():
+        sources[str(channel_location)].append(str(bo_location))
+    for (sku, location), available in sorted(channel.levels.items()):
+        mapped = [(sku, bo) for bo in sources.get(location, []) if (sku, bo) in back_office.ats]
+        if not mapped:
+            continue  # not a location or SKU the engine syncs
+        ats = sum(back_office.ats[key] for key in mapped)
+        expected = max(0, ats - buffer - unallocated.get(sku, 0))
+        if available != expected:
+            tally.stock_drift.append(
+                {
+                    "channel_name": channel.name,
+                    "sku": sku,
+                    "location": location,
+                    "channel": available,
+                    "expected": expected,
+                }
+            )
+
+
+def check_channels(
+    channels: Sequence[ChannelView],
+    back_office: BackOfficeView,
+    *,
+    buffers: Mapping[str, int],
+    location_maps: Mapping[str, Mapping[str, str]],
+    exception_keys: Collection[tuple[str, str]] = frozenset(),
+) -> Findings:
+    """Compare every channel with the back office after drain.
+
+    ``buffers`` and ``location_maps`` (back-office location id → channel location id) are per
+    channel name; ``exception_keys`` are the (channel, order id) pairs the engine holds in its
+    exception queue (surfaced, not silently lost).
+    """
+    by_external: dict[str, list[BackOfficeOrderView]] = defaultdict(list)
+    for so in back_office.orders:
+        by_external[so.external_id].append(so)
+    tallies: dict[str, _Tally] = {}
+    for channel in channels:
+        _orders(tallies.setdefault(channel.name, _Tally()), channel, by_external, exception_keys)
+    unallocated: Counter[str] = Counter()
+    for tally in tallies.values():
+        unallocated.update(tally.unallocated)
+    for channel in channels:
+        _stock(
+            tallies[channel.name],
+            channel,
+            back_office,
+            buffer=buffers.get(channel.name, 0),
+            location_map=location_maps.get(channel.name, {}),
+            unallocated=unallocated,
+        )
+    known = {f"{c.name}-{o.order_id}" for c in channels for o in c.orders}
+    strangers = [eid for eid in by_external if eid not in known]
+    per_channel = {name: t.findings() for name, t in tallies.items()}
+    every = list(tallies.values())
+
+    def joined(attr: str) -> list[Any]:
+        return [item for t in every for item in getattr(t, attr)]
+
+    lost, drift = joined("lost"), joined("stock_drift")
+    return Findings(
+        orders_accepted=sum(f.orders_accepted for f in per_channel.values()),
+        orders_synced=sum(f.orders_synced for f in per_channel.values()),
+        lost=len(lost),
+        duplicated=sum(f.duplicated for f in per_channel.values()),
+        oversold_units=sum(back_office.oversold.values()),
+        stock_drift_keys=len(drift),
+        stock_drift_units=sum(f.stock_drift_units for f in per_channel.values()),
+        amount_drift=sum(f.amount_drift for f in per_channel.values()),
+        unsurfaced_failures=sum(f.unsurfaced_failures for f in per_channel.values()),
+        latency=latency_of(joined("latencies")),
+        examples={
+            "lost": lost[:EXAMPLES],
+            "duplicated": [eid for t in every for eid in t.duplicated][:EXAMPLES],
+            "unsurfaced": joined("unsurfaced")[:EXAMPLES],
+            "unexpected_sales_orders": strangers[:EXAMPLES],
+            "amount_drift": joined("amount_drift")[:EXAMPLES],
+            "stock_drift": drift[:EXAMPLES],
+            "oversold": sorted(back_office.oversold.items(), key=lambda kv: -kv[1])[:EXAMPLES],
+        },
+        channels=per_channel,
+        back_office=back_office.platform,
+    )
 
 
 def check(
@@ -68,97 +271,18 @@ def check(
     erp: dict[str, Any],
     *,
     stock_buffer: int,
-    location_map: dict[str, int],
-    exception_keys: set[str] | frozenset[str] = frozenset(),
+    location_map: Mapping[str, int | str],
+    exception_keys: Collection[str] = frozenset(),
 ) -> Findings:
-    """Compare channel and back office after drain.
+    """One Shopify channel named ``shopify`` against the ERP (the single-channel form).
 
-    ``location_map`` maps ERP location ids to channel location ids; ``exception_keys`` are the
-    channel order ids the engine holds in its exception queue (surfaced, not silently lost).
+    ``location_map`` maps ERP location ids to Shopify location ids; ``exception_keys`` are the
+    Shopify order ids the engine holds in its exception queue.
     """
-    orders = {str(o["id"]): o for o in shopify["orders"]}
-    by_channel_id: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for so in erp["sales_orders"]:
-        if so.get("channel", "shopify") == "shopify":
-            by_channel_id[str(so["channel_order_id"])].append(so)
-
-    lost = [oid for oid in orders if oid not in by_channel_id]
-    duplicated = {oid: len(sos) for oid, sos in by_channel_id.items() if len(sos) > 1}
-    unsurfaced = [oid for oid in lost if oid not in exception_keys]
-    strangers = [oid for oid in by_channel_id if oid not in orders]
-
-    amount_drift = []
-    latencies = []
-    for oid, sos in by_channel_id.items():
-        order = orders.get(oid)
-        if order is None:
-            continue
-        so = sos[0]
-        latencies.append(float(so["created_ts"]) - float(order["created_at_ts"]))
-        channel_amounts = {
-            "total_price": Decimal(str(order["total_price"])),
-            "total_tax": Decimal(str(order["total_tax"])),
-            "total_discounts": Decimal(str(order["total_discounts"])),
-            "shipping": _shipping(order),
-        }
-        for channel_field, erp_field in AMOUNT_FIELDS:
-            if channel_amounts[channel_field] != Decimal(str(so[erp_field])):
-                amount_drift.append(
-                    {
-                        "order": oid,
-                        "field": erp_field,
-                        "channel": str(channel_amounts[channel_field]),
-                        "erp": str(so[erp_field]),
-                    }
-                )
-
-    oversold = sum(int(line["backordered"]) for so in erp["sales_orders"] for line in so["lines"])
-
-    erp_ats: Counter[tuple[str, int]] = Counter()
-    for item in erp["items"]:
-        for loc in item["locations"]:
-            channel_location = location_map.get(str(loc["location_id"]))
-            if channel_location is not None:
-                erp_ats[(item["sku"], channel_location)] += int(loc["available"])
-    drift = []
-    for level in shopify["inventory_levels"]:
-        key = (level["sku"], int(level["location_id"]))
-        if key not in erp_ats:
-            continue
-        expected = max(0, erp_ats[key] - stock_buffer)
-        if int(level["available"]) != expected:
-            drift.append(
-                {
-                    "sku": key[0],
-                    "location": key[1],
-                    "channel": int(level["available"]),
-                    "expected": expected,
-                }
-            )
-
-    latencies.sort()
-    return Findings(
-        orders_accepted=len(orders),
-        orders_synced=len(orders) - len(lost),
-        lost=len(lost),
-        duplicated=sum(n - 1 for n in duplicated.values()),
-        oversold_units=oversold,
-        stock_drift_keys=len(drift),
-        stock_drift_units=sum(abs(d["channel"] - d["expected"]) for d in drift),
-        amount_drift=len(amount_drift),
-        unsurfaced_failures=len(unsurfaced),
-        latency=Latency(
-            count=len(latencies),
-            p50=percentile(latencies, 50),
-            p95=percentile(latencies, 95),
-            p99=percentile(latencies, 99),
-            max=latencies[-1] if latencies else None,
-        ),
-        examples={
-            "lost": lost[:20],
-            "duplicated": list(duplicated)[:20],
-            "unexpected_sales_orders": strangers[:20],
-            "amount_drift": amount_drift[:20],
-            "stock_drift": drift[:20],
-        },
+    return check_channels(
+        [read_channel("shopify", "shopify", shopify)],
+        read_back_office("erp", erp),
+        buffers={"shopify": stock_buffer},
+        location_maps={"shopify": {str(k): str(v) for k, v in location_map.items()}},
+        exception_keys={("shopify", str(key)) for key in exception_keys},
     )

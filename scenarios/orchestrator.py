@@ -1,19 +1,22 @@
 """Run a scenario: mocks, engine and Locust as processes; load; drain; check; results.
 
-Sequence: start the mocks → seed them with the scenario's catalogue → start the engine and
-wait until it has subscribed and read stock → install each mock's fault plan (the scenario's
-``faults:``, timed from this moment) → start Locust → sample ground truth every wall
+Sequence: start one mock per channel and one for the back office → seed them with the
+scenario's catalogue (the same SKUs everywhere; the back office holds the stock, each channel
+shows it minus its buffer) → start the engine and wait until it has subscribed to webhooks
+(Shopify, SHOPLINE: its own API calls; Shopware: the app webhook seeded into the mock) and
+read stock → install each mock's fault plan (the scenario's ``faults:``, timed from this
+moment) → start Locust, shoppers picking a channel per arrival → sample ground truth every wall
 second (and SIGKILL/restart the engine when asked) → after the load, wait for the back office
-to hold every accepted order and the engine to go idle → read both mocks' state → invariants.
+to hold every accepted order and the engine to go idle → read every mock's state → invariants.
+Platform specifics live in ``platforms`` (seeds, credentials, engine settings, counters) and
+``invariants_channels`` (state readers); the configs handed to processes in ``run_config``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import csv
 import json
 import random
-import secrets
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -25,8 +28,25 @@ import httpx
 
 import loadtests
 from scenarios import alert_sink, catalogue
-from scenarios.invariants import Findings, check
-from scenarios.processes import ProcessFailed, Service, free_port, python_module, wait_ready
+from scenarios.invariants import Findings, check_channels
+from scenarios.invariants_channels import read_back_office, read_channel
+from scenarios.platforms import BACK_OFFICES, CHANNELS, credentials_for
+from scenarios.processes import (
+    ProcessFailed,
+    Service,
+    free_port,
+    mock_service,
+    python_module,
+    wait_ready,
+)
+from scenarios.run_config import (
+    Started,
+    engine_config,
+    load_config,
+    mock_config,
+    sample_row,
+    webhook_base,
+)
 from scenarios.schema import Scenario
 from simclock import ScaledClock
 from sync_engine.config import Timing
@@ -65,18 +85,23 @@ class Rehearsal:
         self.results.mkdir(parents=True, exist_ok=True)
         # Credentials and process configs live outside results/: secrets never land there.
         self.private = Path(tempfile.mkdtemp(prefix="rehearsal-"))
-        self.credentials = {
-            "shopify": {
-                "access_token": "shpat_" + secrets.token_hex(16),
-                "webhook_secret": secrets.token_hex(24),
-            },
-            "erp": {"access_token": secrets.token_hex(24)},
+        self.back_office = scenario.back_office.platform
+        self.credentials: dict[str, dict[str, str]] = {
+            service: credentials_for(platform) for service, platform in scenario.mocks.items()
         }
         self.services: dict[str, Service] = {}
         self.samples: list[dict[str, Any]] = []
         self.kills: list[dict[str, float]] = []
         self._load_started = 0.0
+        self._last_activity_t = 0.0
+        """When (simulated s after the load started) orders last came in or reached the back
+        office, as far as the samples saw."""
         self.http = httpx.Client(timeout=30.0)
+
+    @property
+    def mock_names(self) -> list[str]:
+        """The started mocks: every channel by name, then the back office."""
+        return list(self.scenario.mocks)
 
     # -- processes ---------------------------------------------------------------------------
 
@@ -85,50 +110,55 @@ class Rehearsal:
         path.write_text(json.dumps(content))
         return path
 
-    def _start_mock(self, platform: str) -> Service:
-        port = free_port()
-        config = self._config_file(
-            platform,
-            {
-                "clock": self.clock.to_dict(),
-                "seed": self.scenario.seed,
-                "settings": self.scenario.platforms.get(platform, {}),
-                "credentials": self.credentials[platform],
-            },
+    def _start_mock(self, service: str) -> Service:
+        config = mock_config(
+            self.scenario,
+            service,
+            clock=self.clock.to_dict(),
+            credentials=self.credentials[service],
         )
-        service = Service(
-            name=f"{platform} mock",
-            argv=python_module(
-                "mocks.serve", "--platform", platform, "--port", str(port), "--config", str(config)
-            ),
-            log_path=self.results / f"{platform}.log",
-            url=f"http://127.0.0.1:{port}",
+        mock = mock_service(
+            service=service,
+            platform=self.scenario.mocks[service],
+            port=free_port(),
+            config=self._config_file(service, config),
+            log_path=self.results / f"{service}.log",
         )
-        service.start()
-        self.services[platform] = service
-        return service
+        mock.start()
+        self.services[service] = mock
+        return mock
 
-    def _engine_config(self, location_map: dict[str, int], port: int) -> dict[str, Any]:
-        eng = self.scenario.engine
-        return {
-            "db_path": str(self.private / "engine.sqlite"),
-            "shopify": {"base_url": self.services["shopify"].url, **self.credentials["shopify"]},
-            "erp": {
-                "base_url": self.services["erp"].url,
-                "access_token": self.credentials["erp"]["access_token"],
-                "initial_concurrency": eng.erp_initial_concurrency,
-                "max_concurrency": eng.erp_max_concurrency,
-            },
-            "location_map": location_map,
-            "stock_buffer": eng.stock_buffer,
-            "webhook_address": f"http://127.0.0.1:{port}/webhooks/shopify",
-            "timing": eng.timing,
-            "alerts": {"url": f"{self.services['alerts'].url}/alerts"},
-            "seed": self.scenario.seed,
-            "clock": self.clock.to_dict(),
-            # A stable identity: a restarted engine reclaims its own leases at once.
-            "engine_id": "rehearsal-engine-1",
-        }
+    def _seed(self, service: str, payload: dict[str, Any]) -> dict[str, Any]:
+        response = self.http.post(f"{self.services[service].url}/_mock/seed", json=payload)
+        if response.status_code != 200:
+            raise ProcessFailed(
+                f"{service} mock refused its seed ({response.status_code}): {response.text}"
+            )
+        answer: dict[str, Any] = response.json()
+        return answer
+
+    def _seed_all(self, engine_port: int) -> Started:
+        """The back office gets the stock; every channel the same catalogue minus its
+        buffer, and (Shopware) the app webhook pointing at the engine's ingress."""
+        sc = self.scenario
+        office = BACK_OFFICES[self.back_office]
+        answer = self._seed(self.back_office, office.seed(self.products, scenario=sc))
+        locations = {}
+        for channel in sc.channels:
+            adapter = CHANNELS[channel.platform]
+            payload = adapter.seed(
+                self.products,
+                scenario=sc,
+                channel=channel,
+                webhook_url=f"{webhook_base(engine_port)}/{channel.name}",
+            )
+            locations[channel.name] = adapter.location(self._seed(channel.name, payload))
+        return Started(
+            urls={name: str(self.services[name].url) for name in self.mock_names},
+            credentials=self.credentials,
+            back_office_location=office.location(answer),
+            channel_locations=locations,
+        )
 
     def _start_alert_sink(self) -> Service:
         """Where the engine's exception alerts go; what it receives lands in the results."""
@@ -150,9 +180,18 @@ class Rehearsal:
         wait_ready(service, "/health", self.clock)
         return service
 
-    def _start_engine(self, location_map: dict[str, int]) -> Service:
-        port = free_port()
-        config = self._config_file("engine", self._engine_config(location_map, port))
+    def _start_engine(self, started: Started, port: int) -> Service:
+        config = self._config_file(
+            "engine",
+            engine_config(
+                self.scenario,
+                started,
+                engine_port=port,
+                db_path=str(self.private / "engine.sqlite"),
+                alerts_url=f"{self.services['alerts'].url}/alerts",
+                clock=self.clock.to_dict(),
+            ),
+        )
         service = Service(
             name="sync engine",
             argv=python_module("sync_engine.serve", "--port", str(port), "--config", str(config)),
@@ -164,25 +203,13 @@ class Rehearsal:
         wait_ready(service, "/health", self.clock, ready=lambda body: body.get("ready"))
         return service
 
-    def _start_load(self) -> Service:
-        sc = self.scenario
-        load = {
-            "shopify_url": self.services["shopify"].url,
-            "erp_url": self.services["erp"].url,
-            "time_scale": sc.time_scale,
-            "seed": sc.seed,
-            "duration": sc.duration,
-            "arrival_curve": [list(point) for point in sc.arrival_curve],
-            "skus": [p.sku for p in self.products],
-            "zipf_s": sc.catalogue.zipf_s,
-            "basket": sc.basket.model_dump(),
-            "back_office": {
-                **sc.back_office.model_dump(),
-                "location_id": catalogue.ERP_LOCATION_ID,
-            },
-            "dispatchers": sc.dispatchers,
-            "report_path": str(self.results / "load_report.json"),
-        }
+    def _start_load(self, started: Started) -> Service:
+        load = load_config(
+            self.scenario,
+            started,
+            products=self.products,
+            report_path=str(self.results / "load_report.json"),
+        )
         config = self.results / "load.json"
         config.write_text(json.dumps(load, indent=2))
         locustfile = Path(loadtests.__file__).resolve().parent / "locustfile.py"
@@ -194,7 +221,7 @@ class Rehearsal:
                 str(locustfile),
                 "--headless",
                 "--host",
-                str(self.services["shopify"].url),
+                load["shopify_url"],
                 "--csv",
                 str(self.results / "locust"),
                 "--only-summary",
@@ -209,16 +236,16 @@ class Rehearsal:
         return service
 
     def _install_faults(self) -> None:
-        """PUT each platform's fault plan; its windows count from now, the start of the load."""
-        for platform, rules in self.scenario.fault_plans().items():
-            url = f"{self.services[platform].url}/_mock/faults"
+        """PUT each mock's fault plan; its windows count from now, the start of the load."""
+        for service, rules in self.scenario.fault_plans().items():
+            url = f"{self.services[service].url}/_mock/faults"
             response = self.http.put(url, json={"rules": rules})
             if response.status_code != 200:
                 raise ProcessFailed(
-                    f"{platform} mock refused its fault plan "
+                    f"{service} mock refused its fault plan "
                     f"({response.status_code}): {response.text}"
                 )
-            self.options.echo(f"  {platform}: {len(rules)} fault rule(s) installed")
+            self.options.echo(f"  {service}: {len(rules)} fault rule(s) installed")
 
     # -- observation -------------------------------------------------------------------------
 
@@ -230,31 +257,24 @@ class Rehearsal:
         return result
 
     def _sample(self, load_started: float) -> dict[str, Any]:
-        shop = self._get("shopify", "/_mock/stats")
-        erp = self._get("erp", "/_mock/stats")
+        stats = {name: self._get(name, "/_mock/stats") for name in self.mock_names}
         engine: dict[str, Any] = {}
         if self.services["engine"].alive():
             with contextlib.suppress(httpx.HTTPError):
                 engine = self._get("engine", "/status")
-        accepted = int(shop["checkouts"]["accepted"])
-        row = {
-            "t": round(self.clock.now() - load_started, 2),
-            "accepted": accepted,
-            "rejected": int(shop["checkouts"]["rejected"]),
-            "sales_orders": int(erp["sales_orders"]),
-            # Ground truth, not the engine's word: accepted on the channel, absent in the ERP.
-            "backlog": accepted - int(erp["sales_orders"]),
-            "shopify_calls": int(shop["calls"]),
-            "shopify_429": int(shop["throttled"]),
-            "erp_calls": int(erp["calls"]),
-            "erp_rejected": int(erp["rejected_concurrency"]),
-            "erp_in_flight_max": int(erp["max_in_flight"]),
-            "webhooks_pending": int(shop["webhooks"]["pending"]),
-            "engine_up": bool(engine),
-            "engine_idle": bool(engine.get("idle")),
-            "engine_erp_limit": engine.get("erp", {}).get("concurrency_limit"),
-            "engine_pending_pushes": engine.get("inventory", {}).get("pending_pushes"),
-        }
+        row = sample_row(
+            self.scenario,
+            t=self.clock.now() - load_started,
+            stats=stats,
+            engine=engine,
+            origin=load_started,
+        )
+        previous = self.samples[-1] if self.samples else None
+        if previous is None or (row["accepted"], row["sales_orders"]) != (
+            previous["accepted"],
+            previous["sales_orders"],
+        ):
+            self._last_activity_t = row["t"]
         self.samples.append(row)
         return row
 
@@ -300,29 +320,23 @@ class Rehearsal:
         sc = self.scenario
         echo = self.options.echo
         self.products = catalogue.products(sc)
-        for platform in ("shopify", "erp"):
-            self._start_mock(platform)
-        for platform in ("shopify", "erp"):
-            wait_ready(self.services[platform], "/_mock/stats", self.clock)
-        self.http.post(
-            f"{self.services['erp'].url}/_mock/seed", json=catalogue.erp_seed(self.products)
-        ).raise_for_status()
-        seeded = self.http.post(
-            f"{self.services['shopify'].url}/_mock/seed",
-            json=catalogue.shopify_seed(
-                self.products, buffer=sc.engine.stock_buffer, currency=sc.catalogue.currency
-            ),
+        for service in self.mock_names:
+            self._start_mock(service)
+        for service in self.mock_names:
+            wait_ready(self.services[service], "/_mock/stats", self.clock)
+        engine_port = free_port()
+        started = self._seed_all(engine_port)
+        channels = ", ".join(f"{c.name} ({c.platform})" for c in sc.channels)
+        echo(
+            f"  mocks up and seeded: {len(self.products)} SKUs on {channels}; "
+            f"back office {self.back_office}"
         )
-        seeded.raise_for_status()
-        shop_location = int(seeded.json()["locations"][0]["id"])
-        location_map = {catalogue.ERP_LOCATION_ID: shop_location}
-        echo(f"  mocks up and seeded: {len(self.products)} SKUs")
         self._start_alert_sink()
-        self._start_engine(location_map)
+        self._start_engine(started, engine_port)
         echo("  engine ready (webhooks subscribed, stock read)")
 
         self._install_faults()
-        locust = self._start_load()
+        locust = self._start_load(started)
         self._load_started = self.clock.now()
         echo(f"  load running: {sc.duration:.0f} sim s at time_scale {sc.time_scale:g}")
         pending_kills = sorted(self.options.kill_engine_at + self._random_kill_times())
@@ -338,12 +352,15 @@ class Rehearsal:
         load_ended = self.clock.now()
         echo("  load finished; draining")
         settled_at = self._drain(load_ended, pending_kills)
-        return self._finish(location_map, load_ended, settled_at)
+        return self._finish(started, load_ended, settled_at)
 
     def _drain(self, load_ended: float, pending_kills: list[float]) -> float | None:
-        """Wait until the back office holds every accepted order and the engine stays idle
-        long enough to trust it (three stock polls). Returns when that state began, or None
-        if it never came within ``drain_timeout``."""
+        """Wait until the back office holds every accepted order (but those the engine holds
+        in its exception queue: they will not move without triage, and the verdict counts them
+        as lost), the engine has read all stock afresh since orders stopped moving (its
+        quiet-time full sync, which settles what pushes raced with) and it stays idle long
+        enough to trust it (three stock polls). Returns when that state began, or None if it
+        never came within ``drain_timeout``."""
         sc = self.scenario
         settle = 3 * Timing(**sc.engine.timing).stock_poll_interval
         settled_since: float | None = None
@@ -353,7 +370,9 @@ class Rehearsal:
                 self._maybe_kill(self.clock.now() - self._load_started, pending_kills)
                 continue
             now = self.clock.now()
-            if row["backlog"] <= 0 and row["engine_idle"]:
+            full_sync = row["engine_full_sync_t"]
+            resynced = full_sync is None or full_sync >= self._last_activity_t
+            if row["backlog"] <= row["engine_held"] and row["engine_idle"] and resynced:
                 settled_since = settled_since or now
                 if now - settled_since >= settle:
                     return settled_since
@@ -362,37 +381,33 @@ class Rehearsal:
             self.clock.sleep_blocking(SAMPLE_EVERY_WALL * sc.time_scale)
         return None
 
-    def _finish(
-        self, location_map: dict[str, int], load_ended: float, settled_at: float | None
-    ) -> RunResult:
-        from scenarios.report import build_summary, write_outputs
+    def _finish(self, started: Started, load_ended: float, settled_at: float | None) -> RunResult:
+        from scenarios.report import build_summary, read_csv, read_json, write_outputs
 
-        shopify_state = self._get("shopify", "/_mock/state")
-        erp_state = self._get("erp", "/_mock/state")
+        sc = self.scenario
+        states = {name: self._get(name, "/_mock/state") for name in self.mock_names}
         # The ground truth the verdict was computed from, for anyone who doubts it.
-        for name, state in (("shopify", shopify_state), ("erp", erp_state)):
+        for name, state in states.items():
             (self.results / f"{name}_state.json").write_text(json.dumps(state, default=str))
         engine_status = self._get("engine", "/status")
         exceptions = self._get("engine", "/exceptions")["exceptions"]
         held = self._get("engine", "/exceptions/records")["records"]
-        surfaced = {str(r["order_id"]) for r in held if r["channel"] == "shopify"}
-        findings: Findings = check(
-            shopify_state,
-            erp_state,
-            stock_buffer=self.scenario.engine.stock_buffer,
-            location_map=location_map,
-            exception_keys=surfaced,
+        findings: Findings = check_channels(
+            [read_channel(c.name, c.platform, states[c.name]) for c in sc.channels],
+            read_back_office(self.back_office, states[self.back_office]),
+            buffers={c.name: sc.stock_buffer(c) for c in sc.channels},
+            location_maps={c.name: started.location_map(c.name) for c in sc.channels},
+            exception_keys={(str(r["channel"]), str(r["order_id"])) for r in held},
         )
         summary = build_summary(
-            scenario=self.scenario,
+            scenario=sc,
             findings=findings,
             samples=self.samples,
-            shopify_stats=shopify_state["stats"],
-            erp_stats=erp_state["stats"],
+            stats={name: state.get("stats", {}) for name, state in states.items()},
             engine_status=engine_status,
             exceptions=exceptions,
-            load_report=self._read_json(self.results / "load_report.json"),
-            locust_rows=self._locust_rows(),
+            load_report=read_json(self.results / "load_report.json"),
+            locust_rows=read_csv(self.results / "locust_stats.csv"),
             kills=self.kills,
             alerts=alert_sink.read(self.results / "alerts.jsonl"),
             settled_after_load=None if settled_at is None else max(0.0, settled_at - load_ended),
@@ -402,19 +417,6 @@ class Rehearsal:
         return RunResult(
             summary=summary, results_dir=self.results, passed=summary["verdict"] == "pass"
         )
-
-    @staticmethod
-    def _read_json(path: Path) -> dict[str, Any]:
-        with contextlib.suppress(OSError, ValueError):
-            data: dict[str, Any] = json.loads(path.read_text())
-            return data
-        return {}
-
-    def _locust_rows(self) -> list[dict[str, str]]:
-        path = self.results / "locust_stats.csv"
-        with contextlib.suppress(OSError), path.open(newline="") as handle:
-            return list(csv.DictReader(handle))
-        return []
 
 
 def run(scenario: Scenario, options: RunOptions) -> RunResult:

@@ -76,6 +76,21 @@ def python_module(module: str, *args: str) -> list[str]:
     return [sys.executable, "-m", module, *args]
 
 
+def mock_service(
+    *, service: str, platform: str, port: int, config: Path, log_path: Path
+) -> Service:
+    """A mock platform's server (``python -m mocks.serve``), not yet started."""
+    label = service if service == platform else f"{service} ({platform})"
+    return Service(
+        name=f"{label} mock",
+        argv=python_module(
+            "mocks.serve", "--platform", platform, "--port", str(port), "--config", str(config)
+        ),
+        log_path=log_path,
+        url=f"http://127.0.0.1:{port}",
+    )
+
+
 def wait_ready(
     service: Service,
     path: str,

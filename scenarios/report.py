@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 from pathlib import Path
 from typing import Any
 
-from scenarios.invariants import Findings
-from scenarios.schema import Scenario
+from scenarios.invariants import ChannelFindings, Findings, Latency
+from scenarios.platforms import BACK_OFFICES, CHANNELS
+from scenarios.report_render import plot, table
+from scenarios.schema import Channel, Scenario
+
+__all__ = ["build_summary", "drain_after_peak", "table", "write_outputs"]
 
 
 def _verdict(
@@ -44,7 +49,8 @@ def _verdict(
 
 
 def drain_after_peak(samples: list[dict[str, Any]]) -> tuple[dict[str, Any], float | None]:
-    """The backlog's peak sample, and simulated seconds from it until the backlog is empty.
+    """The backlog's peak sample, and simulated seconds from it until the backlog is empty
+    (but for orders the engine holds in its exception queue: those count as lost).
 
     None when the backlog never emptied after its peak.
     """
@@ -53,7 +59,7 @@ def drain_after_peak(samples: list[dict[str, Any]]) -> tuple[dict[str, Any], flo
     peak_index = max(range(len(samples)), key=lambda i: samples[i]["backlog"])
     peak = samples[peak_index]
     for row in samples[peak_index:]:
-        if row["backlog"] <= 0:
+        if row["backlog"] <= row.get("engine_held", 0):
             return peak, round(float(row["t"]) - float(peak["t"]), 2)
     return peak, None
 
@@ -67,13 +73,101 @@ def _locust_counts(rows: list[dict[str, str]]) -> dict[str, int]:
     return counts
 
 
+def _latency(latency: Latency) -> dict[str, Any]:
+    return {
+        "p50": latency.p50,
+        "p95": latency.p95,
+        "p99": latency.p99,
+        "max": latency.max,
+        "count": latency.count,
+    }
+
+
+DEFAULT_CONNECTORS = {
+    "shopify": "shopify-rest-2026-01",
+    "shopline": "shopline-rest",
+    "shopware": "shopware-admin-6.6",
+    "erp": "netsuite-rest-v1",
+    "fulfil": "fulfil-v2",
+}
+"""What a channel or back office is labelled with when the engine's ``/status`` does not say
+(the engine's own label is preferred: it is what actually ran)."""
+
+
+def _channel_connector(channel: Channel, engine_status: dict[str, Any]) -> str:
+    reported = (engine_status.get("channels") or {}).get(channel.name, {}).get("connector")
+    if reported:
+        return str(reported)
+    if channel.connector and channel.api_version:
+        return f"{channel.connector}-{channel.api_version}"
+    return DEFAULT_CONNECTORS[channel.platform]
+
+
+def _channel_section(
+    channel: Channel,
+    *,
+    findings: ChannelFindings | None,
+    stats: dict[str, Any],
+    engine_status: dict[str, Any],
+    load_report: dict[str, Any],
+) -> dict[str, Any]:
+    counters = CHANNELS[channel.platform].counters(stats)
+    statuses = ((load_report.get("channels") or {}).get(channel.name) or {}).get(
+        "status_counts", {}
+    )
+    section: dict[str, Any] = {
+        "platform": channel.platform,
+        "connector": _channel_connector(channel, engine_status),
+        "share": channel.share,
+        "orders": {
+            "attempted": sum(int(n) for n in statuses.values()),
+            "accepted": findings.orders_accepted if findings else counters.accepted,
+            "rejected_sold_out": counters.rejected,
+            "synced": findings.orders_synced if findings else None,
+        },
+        "calls": counters.calls,
+        "throttled_429": counters.throttled,
+        "by_status": stats.get("by_status"),
+        "webhooks": stats.get("webhooks"),
+    }
+    if findings is not None:
+        section.update(
+            lost=findings.lost,
+            duplicated=findings.duplicated,
+            amount_drift=findings.amount_drift,
+            stock_drift={"keys": findings.stock_drift_keys, "units": findings.stock_drift_units},
+            unsurfaced_failures=findings.unsurfaced_failures,
+            latency_seconds=_latency(findings.latency),
+        )
+    return section
+
+
+def _back_office_section(
+    platform: str, stats: dict[str, Any], engine_status: dict[str, Any]
+) -> dict[str, Any]:
+    counters = BACK_OFFICES[platform].counters(stats)
+    section: dict[str, Any] = {
+        "platform": platform,
+        "connector": (engine_status.get("erp") or {}).get("connector")
+        or DEFAULT_CONNECTORS[platform],
+        "sales_orders": counters.orders,
+        "calls": counters.calls,
+        "by_status": stats.get("by_status"),
+    }
+    if platform == "erp":
+        section["concurrency_rejections"] = counters.rejected_concurrency
+        section["max_in_flight"] = counters.max_in_flight
+    else:
+        section["throttled_429"] = counters.throttled
+    return section
+
+
 def build_summary(
     *,
     scenario: Scenario,
     findings: Findings,
     samples: list[dict[str, Any]],
-    shopify_stats: dict[str, Any],
-    erp_stats: dict[str, Any],
+    stats: dict[str, dict[str, Any]],
     engine_status: dict[str, Any],
     exceptions: list[dict[str, Any]],
     load_report: dict[str, Any],
@@ -83,11 +177,30 @@ def build_summary(
     settled_after_load: float | None,
     converged: bool,
 ) -> dict[str, Any]:
+    """``summary.json``: the verdict, the findings overall and per channel, each channel's and
+    the back office's counters and connector id (so runs on two connector versions compare).
+    ``stats`` is every mock's ``/_mock/stats`` by service (channel name or back office)."""
     peak, drain_seconds = drain_after_peak(samples)
     reasons = _verdict(scenario, findings, drain_seconds, converged)
     requests = _locust_counts(locust_rows)
-    checkouts = shopify_stats.get("checkouts", {})
-    latency = findings.latency
+    bo = scenario.back_office.platform
+    channels = {
+        c.name: _channel_section(
+            c,
+            findings=findings.channels.get(c.name),
+            stats=stats.get(c.name, {}),
+            engine_status=engine_status,
+            load_report=load_report,
+        )
+        for c in scenario.channels
+    }
+    back_office = _back_office_section(bo, stats.get(bo, {}), engine_status)
+    # The single-channel shape, by service name, kept for the readers of earlier summaries.
+    platforms: dict[str, Any] = {
+        name: {k: ch[k] for k in ("calls", "throttled_429", "by_status", "webhooks")}
+        for name, ch in channels.items()
+    }
+    platforms[bo] = {k: v for k, v in back_office.items() if k not in ("platform", "connector")}
     return {
         "scenario": scenario.name,
         "seed": scenario.seed,
@@ -96,9 +209,9 @@ def build_summary(
         "verdict": "fail" if reasons else "pass",
         "reasons": reasons,
         "orders": {
-            "attempted": requests.get("checkout", 0) + requests.get("checkout (sold out)", 0),
+            "attempted": sum(n for name, n in requests.items() if name.startswith("checkout")),
             "accepted": findings.orders_accepted,
-            "rejected_sold_out": int(checkouts.get("rejected", 0)),
+            "rejected_sold_out": sum(ch["orders"]["rejected_sold_out"] for ch in channels.values()),
             "synced": findings.orders_synced,
         },
         "lost": findings.lost,
@@ -107,31 +220,18 @@ def build_summary(
         "stock_drift": {"keys": findings.stock_drift_keys, "units": findings.stock_drift_units},
         "amount_drift": findings.amount_drift,
         "unsurfaced_failures": findings.unsurfaced_failures,
-        "latency_seconds": {
-            "p50": latency.p50,
-            "p95": latency.p95,
-            "p99": latency.p99,
-            "max": latency.max,
-            "count": latency.count,
-        },
+        "latency_seconds": _latency(findings.latency),
         "backlog": {"peak": peak["backlog"], "peak_at_seconds": peak["t"]},
         "drain_seconds": drain_seconds,
         "settled_after_load_seconds": settled_after_load,
         "converged": converged,
-        "platforms": {
-            "shopify": {
-                "calls": shopify_stats.get("calls"),
-                "throttled_429": shopify_stats.get("throttled"),
-                "by_status": shopify_stats.get("by_status"),
-                "webhooks": shopify_stats.get("webhooks"),
-            },
-            "erp": {
-                "calls": erp_stats.get("calls"),
-                "concurrency_rejections": erp_stats.get("rejected_concurrency"),
-                "max_in_flight": erp_stats.get("max_in_flight"),
-                "by_status": erp_stats.get("by_status"),
-            },
+        "channels": channels,
+        "back_office": back_office,
+        "connectors": {
+            **{name: ch["connector"] for name, ch in channels.items()},
+            bo: back_office["connector"],
         },
+        "platforms": platforms,
         "engine": engine_status,
         "exceptions": exceptions[:50],
         "load": {**load_report, "requests": requests},
@@ -139,6 +239,21 @@ def build_summary(
         "alerts_received": alerts,
         "examples": findings.examples,
     }
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    """A JSON object a process of the run left behind; empty if it left none."""
+    with contextlib.suppress(OSError, ValueError):
+        data: dict[str, Any] = json.loads(path.read_text())
+        return data
+    return {}
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    """Rows of a CSV a process of the run left behind (Locust's stats); empty if none."""
+    with contextlib.suppress(OSError), path.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+    return []
 
 
 def write_outputs(results: Path, summary: dict[str, Any], samples: list[dict[str, Any]]) -> None:
@@ -149,85 +264,3 @@ def write_outputs(results: Path, summary: dict[str, Any], samples: list[dict[str
             writer.writeheader()
             writer.writerows(samples)
         plot(results / "timeseries.png", samples, summary["scenario"])
-
-
-def plot(path: Path, samples: list[dict[str, Any]], title: str) -> None:
-    """Backlog and throttling over simulated time: the picture queueing engineers ask for."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    t = [r["t"] for r in samples]
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 6), sharex=True)
-    top.plot(t, [r["accepted"] for r in samples], label="orders accepted (channel)")
-    top.plot(t, [r["sales_orders"] for r in samples], label="sales orders (ERP)")
-    top.plot(t, [r["backlog"] for r in samples], label="backlog (accepted − in ERP)")
-    top.set_ylabel("orders")
-    top.legend(loc="upper left")
-    top.set_title(f"{title}: orders and backlog")
-    bottom.plot(t, [r["shopify_429"] for r in samples], label="Shopify 429s (cumulative)")
-    bottom.plot(t, [r["erp_rejected"] for r in samples], label="ERP concurrency rejections")
-    bottom.set_xlabel("simulated seconds since load start")
-    bottom.set_ylabel("count")
-    bottom.legend(loc="upper left")
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-
-
-def _fmt(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.2f}"
-    return str(value)
-
-
-def table(summary: dict[str, Any]) -> str:
-    """The summary as a terminal table."""
-    lat = summary["latency_seconds"]
-    shop = summary["platforms"]["shopify"]
-    erp = summary["platforms"]["erp"]
-    rows = [
-        (
-            "orders attempted / accepted / synced",
-            f"{summary['orders']['attempted']} / {summary['orders']['accepted']} / "
-            f"{summary['orders']['synced']}",
-        ),
-        ("sold-out rejections", summary["orders"]["rejected_sold_out"]),
-        ("lost", summary["lost"]),
-        ("duplicated", summary["duplicated"]),
-        ("oversold units", summary["oversold_units"]),
-        (
-            "stock drift (keys / units)",
-            f"{summary['stock_drift']['keys']} / {summary['stock_drift']['units']}",
-        ),
-        ("amount drift", summary["amount_drift"]),
-        ("unsurfaced failures", summary["unsurfaced_failures"]),
-        (
-            "latency p50 / p95 / p99 (sim s)",
-            f"{_fmt(lat['p50'])} / {_fmt(lat['p95'])} / {_fmt(lat['p99'])}",
-        ),
-        (
-            "backlog peak (at sim s)",
-            f"{summary['backlog']['peak']} (at {_fmt(summary['backlog']['peak_at_seconds'])})",
-        ),
-        ("drain from peak to empty (sim s)", _fmt(summary["drain_seconds"])),
-        ("shopify calls / 429s", f"{shop['calls']} / {shop['throttled_429']}"),
-        (
-            "shopify: engine paced by the bucket (sim s)",
-            _fmt(summary["engine"].get("shopify", {}).get("budget", {}).get("waited_seconds")),
-        ),
-        (
-            "erp calls / concurrency rejections / max in flight",
-            f"{erp['calls']} / {erp['concurrency_rejections']} / {erp['max_in_flight']}",
-        ),
-        ("engine restarts (SIGKILL)", len(summary["engine_kills"])),
-    ]
-    width = max(len(name) for name, _ in rows)
-    lines = [f"  {name.ljust(width)}  {_fmt(value)}" for name, value in rows]
-    verdict = summary["verdict"].upper()
-    lines.append(f"  {'verdict'.ljust(width)}  {verdict}")
-    lines.extend(f"    - {reason}" for reason in summary["reasons"])
-    return "\n".join(lines)

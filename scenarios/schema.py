@@ -2,16 +2,46 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    field_validator,
+    model_validator,
+)
 
 from mocks.common.fault_rules import FaultPlanError, parse_rules
+from sync_engine.mapping.rules import MappingRules
 
 FAULT_PLATFORMS = ("shopify", "shopline", "shopware", "fulfil", "erp")
+CHANNEL_PLATFORMS = ("shopify", "shopline", "shopware")
+BACK_OFFICES = ("erp", "fulfil")
 STARTED_PLATFORMS = ("erp", "shopify")
-"""The mocks a rehearsal starts (``orchestrator.py``); faults may target only these."""
+"""The mocks a scenario that names no channels starts: one Shopify channel and the ERP.
+A scenario with ``channels:`` / ``back_office.platform`` starts those instead, and its
+``faults:`` and ``platforms:`` may name only what it starts (``Scenario.started``)."""
+RESERVED_NAMES = frozenset({*BACK_OFFICES, "engine", "alerts", "locust"})
+"""Service names of the run that a channel may not take."""
+
+_STARTED: ContextVar[tuple[str, ...]] = ContextVar("started", default=STARTED_PLATFORMS)
+"""What the scenario being validated starts (set by ``Scenario``'s wrap validator)."""
+
+
+@contextmanager
+def _starting(names: tuple[str, ...]) -> Iterator[None]:
+    token = _STARTED.set(names)
+    try:
+        yield
+    finally:
+        _STARTED.reset(token)
 
 
 class _Strict(BaseModel):
@@ -59,14 +89,53 @@ class Basket(_Strict):
 
 
 class BackOffice(_Strict):
-    """Stock moving in the ERP on its own: receipts and other channels' sales."""
+    """Which back office the channels sell from (``erp`` = NetSuite-style, or ``fulfil``), and
+    stock moving in it on its own: receipts and other channels' sales. ``back_office: fulfil``
+    is short for ``back_office: {platform: fulfil}``."""
 
+    platform: Literal["erp", "fulfil"] = "erp"
     rate: float = Field(0.0, ge=0)
     """Movements per simulated second."""
     receipt_share: float = Field(0.5, ge=0, le=1)
     max_units: int = Field(5, ge=1)
     zipf_s: float = Field(0.0, ge=0)
     """SKU bias: 0 = even across the catalogue; the catalogue's zipf_s = chase the hot SKUs."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        return {"platform": data} if isinstance(data, str) else data
+
+
+class Channel(_Strict):
+    """One sales channel: a mock of ``platform`` started for it, and the connector the engine
+    talks to it with. The name prefixes every back-office external id (``{name}-{order id}``)."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")
+    platform: Literal["shopify", "shopline", "shopware"]
+    connector: str | None = None
+    """Connector family (``shopify-rest``, ``shopline-rest``, ``shopware-admin``); the
+    platform's default when absent."""
+    api_version: str | None = None
+    """Pinned API version (``2026-01``, ``v20250301``, ``6.6``); the connector's default when
+    absent. Family and version make the connector id results are labelled with."""
+    share: float = Field(1.0, gt=0)
+    """Relative share of the checkouts (shares are normalised over the channels)."""
+    stock_buffer: int | None = Field(None, ge=0)
+    """Units held back on this channel (default: ``engine.stock_buffer``)."""
+    promotions: bool = True
+    """Whether shoppers here enter the basket's ``discount_code`` (a channel may not run the
+    promotion; the baskets drawn stay the same either way)."""
+
+    @field_validator("name")
+    @classmethod
+    def _not_reserved(cls, name: str) -> str:
+        if name in RESERVED_NAMES:
+            raise ValueError(f"{name!r} is reserved ({', '.join(sorted(RESERVED_NAMES))})")
+        return name
+
+
+DEFAULT_CHANNELS = (Channel(name="shopify", platform="shopify"),)
 
 
 class EngineSettings(_Strict):
@@ -94,6 +163,7 @@ class ScenarioFault(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
     platform: str
+    """A channel name, a platform the scenario starts (every channel on it), or the back office."""
     at: float = Field(ge=0)
     """Simulated seconds after the load starts."""
     duration: float | None = Field(None, gt=0)
@@ -103,13 +173,15 @@ class ScenarioFault(BaseModel):
     @field_validator("platform")
     @classmethod
     def _platform(cls, platform: str) -> str:
+        started = _STARTED.get()
+        if platform in started:
+            return platform
         if platform not in FAULT_PLATFORMS:
             known = ", ".join(FAULT_PLATFORMS)
             raise ValueError(f"unknown platform {platform!r}; known: {known}")
-        if platform not in STARTED_PLATFORMS:
-            started = ", ".join(STARTED_PLATFORMS)
-            raise ValueError(f"{platform!r} is not started by this scenario (started: {started})")
-        return platform
+        raise ValueError(
+            f"{platform!r} is not started by this scenario (started: {', '.join(started)})"
+        )
 
     @model_validator(mode="after")
     def _rule(self) -> ScenarioFault:
@@ -143,10 +215,16 @@ class Scenario(_Strict):
     """Checkouts per simulated second at given simulated times; linear in between."""
     catalogue: Catalogue = Field(default_factory=Catalogue)
     basket: Basket = Field(default_factory=Basket)
+    channels: tuple[Channel, ...] = Field(DEFAULT_CHANNELS, min_length=1)
+    """Sales channels, each on a mock of its own; default one Shopify channel ``shopify``."""
     back_office: BackOffice = Field(default_factory=BackOffice)
     platforms: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    """Per-platform setting overrides (``shopify``, ``erp``), validated by each mock."""
+    """Mock setting overrides by channel name, channel platform (every channel on it) or back
+    office (``erp``, ``fulfil``); validated by each mock when it starts."""
     engine: EngineSettings = Field(default_factory=EngineSettings)
+    mapping: MappingRules = Field(default_factory=MappingRules)
+    """The engine's mapping rules (``sync_engine.mapping.rules.MappingRules``): bundles, SKU
+    aliases, discount and custom items, carriers."""
     slo: Slo = Field(default_factory=Slo)
     dispatchers: int = Field(4, ge=1, le=64)
     faults: list[ScenarioFault] = Field(default_factory=list)
@@ -164,17 +242,102 @@ class Scenario(_Strict):
             raise ValueError("the first point must be at time 0")
         return curve
 
+    @model_validator(mode="wrap")
+    @classmethod
+    def _validate_against_what_starts(
+        cls, data: Any, handler: ModelWrapValidatorHandler[Scenario]
+    ) -> Scenario:
+        """Faults and platform settings may name only what this scenario starts: read that
+        from the raw channels and back office first (their own errors are reported by their
+        own validators)."""
+        with _starting(_started_from_raw(data)):
+            return handler(data)
+
     @field_validator("platforms")
     @classmethod
     def _platforms(cls, platforms: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-        unknown = set(platforms) - {"shopify", "erp"}
+        started = _STARTED.get()
+        unknown = set(platforms) - set(started)
         if unknown:
-            raise ValueError(f"unknown platform(s) {sorted(unknown)}; known: erp, shopify")
+            raise ValueError(f"unknown platform(s) {sorted(unknown)}; known: {', '.join(started)}")
         return platforms
 
+    @field_validator("channels")
+    @classmethod
+    def _unique_names(cls, channels: tuple[Channel, ...]) -> tuple[Channel, ...]:
+        names = [c.name for c in channels]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"channel name(s) used twice: {', '.join(twice)}")
+        return channels
+
+    @property
+    def mocks(self) -> dict[str, str]:
+        """The run's mocks, service name → platform: every channel, then the back office."""
+        services: dict[str, str] = {c.name: c.platform for c in self.channels}
+        services[self.back_office.platform] = self.back_office.platform
+        return services
+
+    @property
+    def started(self) -> tuple[str, ...]:
+        """Names faults and settings may use: channel names, their platforms, the back office."""
+        return _started(self.channels, self.back_office.platform)
+
+    def services_for(self, target: str) -> list[str]:
+        """The run's services (channel names, or the back office) a fault or setting for
+        ``target`` applies to: the channel of that name, or every channel on that platform."""
+        if target == self.back_office.platform:
+            return [target]
+        named = [c.name for c in self.channels if c.name == target]
+        return named or [c.name for c in self.channels if c.platform == target]
+
+    def settings_for(self, service: str) -> dict[str, Any]:
+        """A service's mock settings: its platform's, overridden by its channel name's."""
+        channel = next((c for c in self.channels if c.name == service), None)
+        if channel is None:
+            return dict(self.platforms.get(service, {}))
+        return {**self.platforms.get(channel.platform, {}), **self.platforms.get(channel.name, {})}
+
+    def stock_buffer(self, channel: Channel) -> int:
+        """Units held back on ``channel``."""
+        return self.engine.stock_buffer if channel.stock_buffer is None else channel.stock_buffer
+
     def fault_plans(self) -> dict[str, list[dict[str, Any]]]:
-        """Per platform, the rules of its fault plan, in the scenario's order."""
+        """Per started service (channel name or back office), the rules of its fault plan, in
+        the scenario's order."""
         plans: dict[str, list[dict[str, Any]]] = {}
         for fault in self.faults:
-            plans.setdefault(fault.platform, []).append(fault.rule())
+            for service in self.services_for(fault.platform):
+                plans.setdefault(service, []).append(fault.rule())
         return plans
+
+
+def _started(channels: tuple[Channel, ...] | list[Channel], back_office: str) -> tuple[str, ...]:
+    names = [back_office]
+    for channel in channels:
+        names.extend(n for n in (channel.name, channel.platform) if n not in names)
+    return tuple(sorted(names))
+
+
+def _started_from_raw(data: Any) -> tuple[str, ...]:
+    """What a raw scenario mapping starts, as far as it can be read; defaults otherwise."""
+    if not isinstance(data, dict):
+        return STARTED_PLATFORMS
+    back_office = data.get("back_office")
+    if isinstance(back_office, dict):
+        back_office = back_office.get("platform", "erp")
+    if back_office is None:
+        back_office = "erp"
+    if not isinstance(back_office, str) or back_office not in BACK_OFFICES:
+        back_office = "erp"
+    raw_channels = data.get("channels")
+    if raw_channels is None:
+        return _started(list(DEFAULT_CHANNELS), back_office)
+    channels = []
+    for raw in raw_channels if isinstance(raw_channels, (list, tuple)) else ():
+        if isinstance(raw, Channel):
+            channels.append(raw)
+            continue
+        with contextlib.suppress(ValueError):
+            channels.append(Channel.model_validate(raw))
+    return _started(channels, back_office)

@@ -71,7 +71,8 @@ def test_lost_duplicated_and_unsurfaced() -> None:
     )
     f = check(shopify, erp, stock_buffer=0, location_map=LOC_MAP, exception_keys={"3"})
     assert f.lost == 2 and f.duplicated == 1
-    assert f.unsurfaced_failures == 1 and f.examples["lost"] == ["2", "3"]
+    assert f.unsurfaced_failures == 1 and f.examples["lost"] == ["shopify-2", "shopify-3"]
+    assert f.examples["unsurfaced"] == ["shopify-2"]
 
 
 def test_oversold_is_backordered_units() -> None:
