@@ -50,6 +50,10 @@ def parse_call_limit(value: str | None) -> tuple[int, int] | None:
     return parsed if parsed[1] > 0 and parsed[0] >= 0 else None
 
 
+GROWTH_EVIDENCE_CAP = 5.0
+"""Seconds of waiting one success may count as evidence for a faster leak (header-less)."""
+
+
 class LeakyBucketBudget:
     """Paces calls into a leaky bucket whose size and leak rate it learns from the answers."""
 
@@ -234,7 +238,10 @@ class LeakyBucketBudget:
         # Grow only while callers had to wait for the budget: an idle budget proves nothing.
         if ticket.waited > 0 and self._grown_at is not None:
             gain = self.slow_start_gain if self.slow_start else self.increase_gain
-            self.leak_rate *= 1.0 + gain * max(0.0, now - self._grown_at)
+            # Growth per second of evidence, capped per success: a quiet
+            # spell between two waits is not evidence, and compounding it overflowed the rate.
+            step = min(GROWTH_EVIDENCE_CAP, max(0.0, now - self._grown_at))
+            self.leak_rate = min(self.capacity, self.leak_rate * (1.0 + gain * step))
         self._grown_at = now
 
     def _headerless_throttled(self, now: float, ticket: Ticket) -> None:

@@ -358,6 +358,16 @@ class ShopwareAdmin:
                 )
             return stock1
         moved = (stock1 + int(sales1)) - (stock0 + int(sales0))
+        if moved == 0 and int(sales1) != int(sales0) and stock1 == stock0 + delta:
+            # A checkout of exactly the units we removed landed in between: either our write
+            # was ignored or it overwrote that checkout. Only a re-read can tell, so it is a
+            # race (the caller re-reads), never a frozen SKU.
+            self.stock.races += 1
+            raise StockRaced(
+                f"shopware stock write on {number} raced a checkout of {int(sales1) - int(sales0)} "
+                f"units: stock is {stock1}; re-read the level",
+                lost_units=0,
+            )
         if moved == 0:
             self.stock.ignored += 1
             raise StockWriteIgnored(

@@ -37,6 +37,8 @@ from sync_engine.store import Store
 from sync_engine.store.contract import DueJob
 
 ERP_CURSOR = "erp_inventory_cursor"
+PUSHES_PER_ROUND = 40
+"""Per channel, between two looks at the back office (a Shopify bucket's worth)."""
 
 
 def ledger_key(channel: str, location: str) -> str:
@@ -238,19 +240,19 @@ class InventorySync:
         pushes.sort(key=lambda p: (p.delta > 0, -abs(p.delta), p.sku))
         return pushes
 
-    async def push_once(self) -> int:
-        """Send every channel its pending adjustments; returns pushes made."""
-        done = 0
-        for shelf in self.shelves.values():
-            if self.clock.now() >= shelf.blocked_until:
-                done += await self._push_channel(shelf)
-        return done
+    async def push_once(self, per_channel: int = PUSHES_PER_ROUND) -> int:
+        """Send every channel its pending adjustments, the channels side by side (each has
+        its own budget: a slow one must not starve the others), at most ``per_channel`` each
+        per round so the back office keeps being read during a sale. Returns pushes made."""
+        ready = [s for s in self.shelves.values() if self.clock.now() >= s.blocked_until]
+        done = await asyncio.gather(*(self._push_channel(s, per_channel) for s in ready))
+        return sum(done)
 
-    async def _push_channel(self, shelf: Shelf) -> int:
+    async def _push_channel(self, shelf: Shelf, limit: int) -> int:
         """Most urgent first, each computed fresh just before it goes: a delta worked out
         before a throttled wait may no longer be right. Stops at the first throttle."""
         done = 0
-        while True:
+        while done < limit:
             async with shelf.lock:
                 pending = self.pending_pushes(only=shelf.name)
                 if not pending:
@@ -275,6 +277,7 @@ class InventorySync:
                 self.store.apply_push(push.sku, push.location, push.delta)
                 done += 1
                 self.pushes += 1
+        return done
 
     # -- loops -------------------------------------------------------------------------------
 

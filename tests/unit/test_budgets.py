@@ -177,3 +177,19 @@ def test_bench_ratios_for_an_ideal_and_a_slow_client() -> None:
     assert result.utilisation != result.utilisation  # NaN: the bucket never ran out
     assert result.drain_ratio == pytest.approx(199 / 80)
     assert result.throttled_share == pytest.approx(1 / 201)
+
+
+def test_headerless_growth_stays_bounded_across_long_quiet_spells() -> None:
+    """A sale, a quiet night, a sale again: the learned rate must not compound the night."""
+
+    async def go() -> None:
+        clock = VirtualClock(start=0.0)
+        budget = LeakyBucketBudget(clock=clock, capacity=40, leak_rate=4.0, headroom=3)
+        for burst in range(20):
+            for _ in range(60):  # more than the bucket holds: callers wait on the budget
+                ticket = await budget.acquire()
+                budget.observe(ticket, status=200)
+            clock.advance(36_000.0 * (burst + 1))
+        assert 0 < budget.leak_rate <= budget.capacity, budget.stats()
+
+    asyncio.run(go())
