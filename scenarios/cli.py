@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 
 from scenarios import catalogue, exceptions_cli
+from scenarios.connector_pins import PinError, apply_pins
 from scenarios.loader import ScenarioError, load
 from scenarios.platforms import BACK_OFFICES, CHANNELS, credentials_for
 from scenarios.processes import (
@@ -41,6 +42,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     from scenarios.report import table
 
     scenario = load(args.scenario)
+    try:
+        scenario = apply_pins(scenario, list(args.connector))
+    except PinError as exc:
+        print(f"rehearsal: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     print(f"rehearsal: {scenario.name} (seed {scenario.seed}, time_scale {scenario.time_scale:g})")
     result = run(
         scenario,
@@ -185,6 +191,14 @@ def parser() -> argparse.ArgumentParser:
         default=0,
         metavar="N",
         help="also SIGKILL and restart the engine N times at seeded random points of the load",
+    )
+    run.add_argument(
+        "--connector",
+        action="append",
+        default=[],
+        metavar="CHANNEL=FAMILY[@VERSION]",
+        help="pin a channel to another connector for this run, e.g. "
+        "shopify=shopify-graphql@2026-04 (repeatable); the results folder is labelled with it",
     )
     run.set_defaults(func=cmd_run)
 
