@@ -91,6 +91,7 @@ class Rehearsal:
         }
         self.services: dict[str, Service] = {}
         self.samples: list[dict[str, Any]] = []
+        self._next_ship_at = 0.0
         self.kills: list[dict[str, float]] = []
         self._load_started = 0.0
         self._last_activity_t = 0.0
@@ -249,6 +250,21 @@ class Rehearsal:
 
     # -- observation -------------------------------------------------------------------------
 
+    def _maybe_ship(self) -> None:
+        """The warehouse's pick, pack and ship round, when the scenario has one due."""
+        office = self.scenario.back_office
+        if office.ship_every is None or office.platform != "erp":
+            return
+        now = self.clock.now()
+        if now < self._next_ship_at:
+            return
+        self._next_ship_at = now + office.ship_every
+        response = self.http.post(
+            f"{self.services['erp'].url}/_sim/ship",
+            json={"min_age_seconds": office.ship_min_age},
+        )
+        response.raise_for_status()
+
     def _get(self, service: str, path: str) -> dict[str, Any]:
         url = self.services[service].url
         response = self.http.get(f"{url}{path}")
@@ -342,6 +358,7 @@ class Rehearsal:
         pending_kills = sorted(self.options.kill_engine_at + self._random_kill_times())
         while locust.alive():
             self._sample(self._load_started)
+            self._maybe_ship()
             self._maybe_kill(self.clock.now() - self._load_started, pending_kills)
             self.clock.sleep_blocking(SAMPLE_EVERY_WALL * sc.time_scale)
         if locust.popen is not None and locust.popen.returncode not in (0, None):

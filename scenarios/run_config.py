@@ -126,7 +126,7 @@ def load_config(
         "zipf_s": sc.catalogue.zipf_s,
         "basket": sc.basket.model_dump(),
         "back_office": {
-            **sc.back_office.model_dump(exclude={"platform"}),
+            **sc.back_office.model_dump(exclude={"platform", "ship_every", "ship_min_age"}),
             "location_id": started.back_office_location,
         },
         "dispatchers": sc.dispatchers,

@@ -100,6 +100,11 @@ class BackOffice(_Strict):
     max_units: int = Field(5, ge=1)
     zipf_s: float = Field(0.0, ge=0)
     """SKU bias: 0 = even across the catalogue; the catalogue's zipf_s = chase the hot SKUs."""
+    ship_every: float | None = Field(None, gt=0)
+    """The warehouse ships every this many simulated seconds (the ERP's ``/_sim/ship``; Fulfil
+    ships on its own clock), so the fulfilment flow runs during the rehearsal."""
+    ship_min_age: float = Field(30.0, ge=0)
+    """Only orders at least this old (simulated seconds) are picked."""
 
     @model_validator(mode="before")
     @classmethod
