@@ -40,7 +40,7 @@ from mocks.erp.records import (
     order_state,
     sales_order_record,
 )
-from mocks.erp.schemas import InventoryQuery, parse_seed
+from mocks.erp.schemas import InventoryQuery, SalesOrderInput, parse_sales_order, parse_seed
 from mocks.erp.schemas_tx import CustomerInput, parse_customer
 from simclock import Clock
 
@@ -100,6 +100,30 @@ def _parse_seed_customers(payload: dict[str, Any]) -> list[CustomerInput]:
         except NetSuiteError as exc:
             raise InvalidSeed(f"customers[{i}]: {exc.detail}") from exc
     return parsed
+
+
+def _parse_seed_orders(payload: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    raw = payload.get("sales_orders", [])
+    if not isinstance(raw, list):
+        raise InvalidSeed("sales_orders must be a list of sales-order bodies")
+    parsed: list[tuple[str, dict[str, Any]]] = []
+    seen: set[str] = set()
+    for i, body in enumerate(raw):
+        external_id = body.get("externalId") if isinstance(body, dict) else None
+        if not isinstance(external_id, str) or not external_id:
+            raise InvalidSeed(f"sales_orders[{i}] must be an object with a non-empty externalId")
+        if external_id in seen:
+            raise InvalidSeed(f"sales_orders[{i}]: externalId {external_id!r} is seeded twice")
+        seen.add(external_id)
+        parsed.append((external_id, body))
+    return parsed
+
+
+def _seed_order(index: int, external_id: str, body: dict[str, Any]) -> SalesOrderInput:
+    try:
+        return parse_sales_order(external_id, body, creating=True)
+    except NetSuiteError as exc:
+        raise InvalidSeed(f"sales_orders[{index}]: {exc.detail}") from exc
 
 
 class ErpModel:
@@ -172,18 +196,41 @@ class ErpModel:
         return self.orders.by_external_id
 
     def seed(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """Add locations, items with on-hand stock, accounts and customers; validated whole."""
+        """Add locations, items with on-hand stock, accounts, customers and sales orders.
+
+        ``sales_orders`` are upsert bodies with their ``externalId``, created (and allocated)
+        in list order as ``PUT salesOrder/eid:`` would, without an API call being counted.
+        Bodies are validated before anything changes; their items, locations and customers
+        are checked against the account as it is once this seed's own are added.
+        """
         locations, items = parse_seed(payload, known_locations=set(self.locations))
         accounts = _parse_accounts(payload)
         customers = _parse_seed_customers(payload)
+        orders = [
+            _seed_order(i, external_id, body)
+            for i, (external_id, body) in enumerate(_parse_seed_orders(payload))
+        ]
         self.journal.accounts.update(accounts)
         seeded = self.inventory.seed(locations, items)
         made: list[Customer] = [self.customers.seed(data) for data in customers]
+        for i, order_in in enumerate(orders):
+            if order_in.external_id in self.orders.by_external_id:
+                raise InvalidSeed(
+                    f"sales_orders[{i}]: a sales order with externalId "
+                    f"{order_in.external_id!r} exists already"
+                )
+            try:
+                self.orders.check_refs(order_in.location_id, order_in.lines)
+                self.customers.check_order_entity(customer_id=order_in.customer_id)
+            except NetSuiteError as exc:
+                raise InvalidSeed(f"sales_orders[{i}]: {exc.detail}") from exc
+        created = [self.orders.create(order_in) for order_in in orders]
         return {
             "locations": [{"id": k, "name": v} for k, v in self.locations.items()],
             "items": seeded,
             "customers": [{"id": str(cu.id), "externalId": cu.external_id} for cu in made],
             "accounts": sorted(self.journal.accounts),
+            "sales_orders": len(created),
         }
 
     def state(self) -> dict[str, Any]:

@@ -40,6 +40,7 @@ HEADER_FIELDS = (
     "shipping_cost",
     "memo",
     "ship_address",
+    "channel_created",
 )
 
 
@@ -70,7 +71,8 @@ class SalesOrderBook:
         self.closed = 0
 
     # ---------------------------------------------------------------- upsert / get
-    def _check_refs(self, location_id: str | None, lines: tuple[LineInput, ...] | None) -> None:
+    def check_refs(self, location_id: str | None, lines: tuple[LineInput, ...] | None) -> None:
+        """Refuse an unknown location or item, or money off an inventory item."""
         if location_id is not None and location_id not in self.inventory.locations:
             raise UserError(f"Invalid Field Value {location_id} for the following field: location")
         for line in lines or ():
@@ -88,10 +90,10 @@ class SalesOrderBook:
         """Create and allocate once, or update the header; nothing changes when refused."""
         existing = self.by_external_id.get(external_id)
         order_in = parse_sales_order(external_id, body, creating=existing is None)
-        self._check_refs(order_in.location_id, order_in.lines)
+        self.check_refs(order_in.location_id, order_in.lines)
         self.customers.check_order_entity(customer_id=order_in.customer_id)
         if existing is None:
-            return self._create(order_in), True
+            return self.create(order_in), True
         self._update_header(existing, order_in)
         self.updated += 1
         return existing, False
@@ -131,7 +133,8 @@ class SalesOrderBook:
             for number, line in enumerate(lines, start=1)
         )
 
-    def _create(self, order_in: SalesOrderInput) -> SalesOrder:
+    def create(self, order_in: SalesOrderInput) -> SalesOrder:
+        """Create and allocate a parsed new order (``upsert`` and ``/_mock/seed``)."""
         # parse_sales_order(creating=True) guarantees these; asserted for the type checker.
         assert order_in.lines is not None and order_in.location_id is not None
         now = self.clock.now()
@@ -158,6 +161,7 @@ class SalesOrderBook:
             held_status="A" if order_in.pending_approval else None,
             memo=order_in.memo,
             ship_address=order_in.ship_address,
+            channel_created=order_in.channel_created,
         )
         if not order_in.pending_approval:
             self._allocate(order)
@@ -196,7 +200,7 @@ class SalesOrderBook:
         """``PATCH salesOrder/{id}``: header and lines before fulfilment; approve, cancel, close."""
         order = self.get(ref)
         edit = parse_order_edit(body, replace=replace)
-        self._check_refs(edit.location_id, edit.lines)
+        self.check_refs(edit.location_id, edit.lines)
         changes_fields = any(
             getattr(edit, name) is not None
             for name in (

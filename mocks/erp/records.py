@@ -162,6 +162,9 @@ class SalesOrder:
     """"A" (pending approval), "C" (cancelled) or "H" (closed); otherwise derived from lines."""
     memo: str | None = None
     ship_address: dict[str, str] | None = None
+    channel_created: str | None = None
+    """``custbody_rh_channel_created``*: when the channel created the order (ISO text, as the
+    integration wrote it), so reconciliation can segment both sides by the same time."""
     fulfillment_ids: list[int] = field(default_factory=list)
     credit_memo_ids: list[int] = field(default_factory=list)
     credited_total: Decimal = Decimal(0)
@@ -210,6 +213,7 @@ def sales_order_record(order: SalesOrder, locations: dict[str, str]) -> dict[str
         "shippingAddress": dict(order.ship_address) if order.ship_address else None,
         "custbody_rh_channel": order.channel,
         "custbody_rh_channel_order_id": order.channel_order_id,
+        "custbody_rh_channel_created": order.channel_created,
         "currency": {"refName": order.currency},
         "entity": {"id": str(order.customer.id), "externalId": order.customer.external_id},
         "location": {
@@ -251,6 +255,7 @@ def order_state(order: SalesOrder) -> dict[str, Any]:
         "tranId": order.tran_id,
         "channel": order.channel,
         "channel_order_id": order.channel_order_id,
+        "channel_created": order.channel_created,
         "customer_external_id": order.customer.external_id,
         "customer_id": str(order.customer.id),
         "status": order.status,

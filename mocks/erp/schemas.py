@@ -65,6 +65,8 @@ class SalesOrderInput:
     """``orderStatus`` A on create: nothing is committed until the order is approved."""
     memo: str | None = None
     ship_address: dict[str, str] | None = None
+    channel_created: str | None = None
+    """``custbody_rh_channel_created``*: the channel's creation time of the order (ISO text)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -197,6 +199,9 @@ def parse_sales_order(url_external_id: str, body: Any, *, creating: bool) -> Sal
         pending_approval=creating and status_id == "A",
         memo=text(body, "memo", "memo", required=False),
         ship_address=parse_address(body, "shippingAddress"),
+        channel_created=text(
+            body, "custbody_rh_channel_created", "custbody_rh_channel_created", required=False
+        ),
     )
 
 

@@ -89,6 +89,13 @@ def ship_address(order: BackOfficeOrder) -> dict[str, str]:
     return address
 
 
+def channel_created_stamp(created_ts: float) -> str:
+    """``custbody_rh_channel_created``: the channel's creation time as fixed-width ISO text
+    (``2026-11-27T10:00:01.000Z``), so text order is time order and a prefix is a calendar
+    window (the day, hour, minute...) reconciliation can group by."""
+    return iso_utc(created_ts)
+
+
 def sales_order_payload(
     order: BackOfficeOrder, *, location_id: str, customer_id: str | None = None
 ) -> dict[str, Any]:
@@ -99,6 +106,7 @@ def sales_order_payload(
         "externalId": order.external_id,
         "custbody_rh_channel": order.channel,
         "custbody_rh_channel_order_id": order.channel_order_id,
+        "custbody_rh_channel_created": channel_created_stamp(order.created_ts),
         "otherRefNum": order.number,
         "tranDate": iso_utc(order.created_ts)[:10],
         "currency": {"refName": order.currency},

@@ -15,6 +15,7 @@ journal entries in ``netsuite_books``.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
@@ -150,6 +151,36 @@ class NetSuiteRest:
         )
         page: dict[str, Any] = json_exact(response)
         return page
+
+    async def suiteql_pages(
+        self,
+        q: str,
+        *,
+        kind: str = "suiteql",
+        before_call: Callable[[], Awaitable[None]] | None = None,
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        """Every page of a SuiteQL query (``hasMore``/``offset``), one call each, counted as
+        ``kind``; ``before_call`` is awaited before each request. Rows come as NetSuite gives
+        them: lower-case keys, string values, nulls left out. Reconciliation counts and sums
+        sales orders per window with these."""
+        offset = 0
+        while True:
+            if before_call is not None:
+                await before_call()
+            response = await self._call(
+                "POST",
+                self.suiteql_url,
+                kind=kind,
+                params={"limit": self.dest.query_limit, "offset": offset},
+                body={"q": q},
+                headers={"Prefer": "transient"},
+            )
+            page = json_exact(response)
+            items = list(page.get("items", []))
+            yield items
+            if not page.get("hasMore") or not items:
+                return
+            offset += len(items)
 
     # ------------------------------------------------------------------ sales orders
     async def upsert_sales_order(self, order: BackOfficeOrder, *, location_id: str) -> None:

@@ -8,7 +8,7 @@ are paced to the bucket instead of discovering it through 429s.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
@@ -251,6 +251,30 @@ class ShopifyRest:
         params = {"status": "any", "since_id": since_id, "limit": self.dest.page_limit}
         async for page in self.pages("orders.json", "orders", params):
             yield [order_from_wire(o) for o in page]
+
+    async def count_orders(self, params: dict[str, Any]) -> int:
+        """``GET orders/count.json`` with ``params`` (``status``, ``created_at_min``...): one
+        call. Shopify caps counts (25,001 means "more than 25,000"); the caller decides."""
+        response = await self.request("GET", "orders/count.json", params=params)
+        return int(json_exact(response)["count"])
+
+    async def order_pages(
+        self,
+        params: dict[str, Any],
+        *,
+        before_call: Callable[[], Awaitable[None]] | None = None,
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        """``GET orders.json`` with ``params`` (filters, ``limit``), a page per call, as the
+        wire gives them; ``before_call`` is awaited before each request (reconciliation
+        meters its calls with it)."""
+
+        async def request(method: str, url: str, **kwargs: Any) -> httpx.Response:
+            if before_call is not None:
+                await before_call()
+            return await self.request(method, url, **kwargs)
+
+        async for page in link_pages(request, "orders.json", "orders", params):
+            yield page
 
     async def ensure_webhooks(self, topics: tuple[str, ...], address: str) -> None:
         """Subscribe ``address`` to each topic it lacks: one listing, then one POST per gap."""

@@ -1,0 +1,36 @@
+"""Reconciliation: find drift between channels, the engine and the back office cheaply.
+
+data-diff's method (PEERS.md section 5) on commerce APIs: both sides are summarised per window
+of channel creation time (counts, sums, checksums), only windows that disagree are cut finer,
+and only small windows are listed and diffed order by order. The engine's own store is the
+free side: the channel only confirms the engine saw every order, the back office is checked
+against what the engine synced. See ``reconciler`` for a pass, ``loop`` for the schedule and
+the wiring, ``findings`` for the report and the cause taxonomy.
+"""
+
+from sync_engine.reconcile.findings import Action, Cause, DriftReport, Finding, Where
+from sync_engine.reconcile.ledger import EngineLedger, Expectations, StoreLedger
+from sync_engine.reconcile.loop import ReconcileLoop, build_order_reconciler
+from sync_engine.reconcile.meter import BudgetSpent, LowPriority, Meter
+from sync_engine.reconcile.reconciler import OrderReconciler, ReconcileSettings
+from sync_engine.reconcile.sources import NetSuiteOrders, ShopifyOrders
+
+__all__ = [
+    "Action",
+    "BudgetSpent",
+    "Cause",
+    "DriftReport",
+    "EngineLedger",
+    "Expectations",
+    "Finding",
+    "LowPriority",
+    "Meter",
+    "NetSuiteOrders",
+    "OrderReconciler",
+    "ReconcileLoop",
+    "ReconcileSettings",
+    "ShopifyOrders",
+    "StoreLedger",
+    "Where",
+    "build_order_reconciler",
+]

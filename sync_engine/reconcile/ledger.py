@@ -1,0 +1,165 @@
+"""The free side of a reconciliation: what the engine itself saw, from its store.
+
+Reading the store costs no API budget, so it stands in for the channel wherever it can: the
+back office is checked against the engine's synced orders window by window, and the channel
+only has to confirm that the engine saw every order (one count or a few listings).
+
+The store contract has no query by creation time yet; :func:`orders_created_between` reads it
+through the method the contract should grow (``Store.orders_created_between(channel, start,
+end) -> list[tuple[Order, str]]``), and until then through the two implementations' own
+tables (read-only SQL on ``orders``, or the memory store's rows under its lock).
+
+What each synced order should look like in the back office is the mapping's answer
+(:func:`~sync_engine.mapping.map_order`), computed once per order version and cached.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Protocol
+
+from sync_engine.mapping import MappingRules, map_order
+from sync_engine.mapping.errors import MappingError
+from sync_engine.mapping.skus import ANY_SKU
+from sync_engine.model import Order
+from sync_engine.reconcile.segments import Summand, Window
+from sync_engine.store import Store
+from sync_engine.store.memory import MemoryStore
+from sync_engine.store.sqlbase import SqlStore
+
+ORDERS_CREATED_BETWEEN = """
+SELECT payload, state FROM orders
+WHERE channel = :channel AND created_ts >= :start AND created_ts < :end
+"""
+
+
+def orders_created_between(
+    store: Store, channel: str, start: float, end: float
+) -> list[tuple[Order, str]]:
+    """The channel's orders the engine recorded with ``start <= created_ts < end``, with their
+    state (pending, synced, exception)."""
+    method = getattr(store, "orders_created_between", None)
+    if callable(method):
+        rows: list[tuple[Order, str]] = method(channel, start, end)
+        return rows
+    if isinstance(store, SqlStore):
+        params = {"channel": channel, "start": start, "end": end}
+        found = store._read(ORDERS_CREATED_BETWEEN, params)
+        return [(Order.from_json(json.loads(payload)), str(state)) for payload, state in found]
+    if isinstance(store, MemoryStore):
+        with store._lock:
+            # ``OrderState`` is a ``str`` enum: the member is the state's text already.
+            return [
+                (row.order, row.state)
+                for (name, _), row in store._orders.items()
+                if name == channel and start <= row.order.created_ts < end
+            ]
+    raise TypeError(f"{type(store).__name__} cannot list orders by creation time")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Expected:
+    """The header a back-office sales order should carry for one order version."""
+
+    total: Decimal
+    tax: Decimal
+    discount: Decimal
+    shipping: Decimal
+
+
+@dataclass(frozen=True, kw_only=True)
+class LedgerOrder:
+    """One order as the engine recorded it."""
+
+    order: Order
+    state: str
+    """``pending``, ``synced`` or ``exception`` (the store's ``OrderState``)."""
+
+    @property
+    def order_id(self) -> str:
+        return self.order.order_id
+
+    @property
+    def created_ts(self) -> float:
+        return self.order.created_ts
+
+
+class EngineLedger(Protocol):
+    """Where the engine's account of the channel's orders comes from."""
+
+    def orders(self, channel: str, window: Window) -> list[LedgerOrder]:
+        """The channel's orders created in ``window``, any state."""
+        ...
+
+    def held(self) -> dict[tuple[str, str], dict[str, Any]]:
+        """Orders held in the exception queue now, by (channel, order id)."""
+        ...
+
+
+class StoreLedger:
+    """:class:`EngineLedger` over the engine's :class:`~sync_engine.store.Store`."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def orders(self, channel: str, window: Window) -> list[LedgerOrder]:
+        return [
+            LedgerOrder(order=order, state=state)
+            for order, state in orders_created_between(
+                self.store, channel, window.start, window.end
+            )
+        ]
+
+    def held(self) -> dict[tuple[str, str], dict[str, Any]]:
+        return {(str(r["channel"]), str(r["order_id"])): r for r in self.store.held_records()}
+
+
+class Expectations:
+    """The back-office header of each order version, by the mapping rules (cached)."""
+
+    def __init__(self, rules: MappingRules | None = None, *, max_cached: int = 500_000) -> None:
+        self.rules = rules or MappingRules()
+        self.max_cached = max_cached
+        self._cache: dict[tuple[str, str, int], Expected | None] = {}
+
+    def of(self, order: Order) -> Expected | None:
+        """The expected header, or None when the mapping refuses the order (it cannot be in
+        the back office; the engine holds it)."""
+        key = (order.channel, order.order_id, order.version)
+        if key in self._cache:
+            return self._cache[key]
+        try:
+            mapped = map_order(order, self.rules, ANY_SKU)
+            expected: Expected | None = Expected(
+                total=mapped.total,
+                tax=mapped.tax_total,
+                discount=mapped.discount_total,
+                shipping=mapped.shipping,
+            )
+        except MappingError:
+            expected = None
+        if len(self._cache) >= self.max_cached:
+            self._cache.clear()
+        self._cache[key] = expected
+        return expected
+
+    def summands(self, orders: Iterable[Order]) -> list[Summand]:
+        """Each order's contribution to a back-office checksum (its expected header)."""
+        out = []
+        for order in orders:
+            expected = self.of(order)
+            out.append(
+                Summand(
+                    order_id=order.order_id,
+                    created_ts=order.created_ts,
+                    total=expected.total if expected else order.total,
+                    tax=expected.tax if expected else order.tax_total,
+                    discount=expected.discount if expected else order.discount_total,
+                    shipping=expected.shipping if expected else order.shipping,
+                    cancelled=order.cancelled,
+                )
+            )
+        return out
