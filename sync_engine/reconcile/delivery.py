@@ -199,6 +199,38 @@ class DeliveryCheck:
             return
         self._compare(mine, self.expectations.of(mine.order), records[0], report)
 
+    def _differs(
+        self,
+        mine: LedgerOrder,
+        cause: Cause,
+        detail: str,
+        report: DriftReport,
+        *,
+        values: dict[str, str] | None = None,
+        detail_code: str | None = None,
+    ) -> None:
+        """Report a difference; a change still queued for the back office makes it lag, one
+        the engine holds is already in the exception queue."""
+        order = mine.order
+        if mine.change == PENDING:
+            cause, detail_code = Cause.SYNC_LAG, None
+            detail += f" (version {order.version} is queued for the back office)"
+        elif mine.change == EXCEPTION:
+            detail_code = "HELD"
+            detail += " (the change is held in the exception queue)"
+        report.add(
+            finding(
+                cause,
+                Where.BACK_OFFICE,
+                channel=self.channel,
+                record_key=order.order_id,
+                detail=detail,
+                values=values,
+                created_ts=order.created_ts,
+                detail_code=detail_code,
+            )
+        )
+
     def _compare(
         self,
         mine: LedgerOrder,
@@ -208,22 +240,18 @@ class DeliveryCheck:
     ) -> None:
         order = mine.order
         if order.cancelled != record.cancelled:
-            report.add(
-                finding(
-                    Cause.CANCELLATION,
-                    Where.BACK_OFFICE,
-                    channel=self.channel,
-                    record_key=order.order_id,
-                    detail=f"order {order.number} is "
-                    + (
-                        "cancelled on the channel but not in the back office"
-                        if order.cancelled
-                        else "cancelled in the back office but not on the channel"
-                    )
-                    + f" (sales order {record.external_id}, status {record.status})",
-                    created_ts=order.created_ts,
-                    detail_code="CANCELLED_ON_CHANNEL" if order.cancelled else None,
+            self._differs(
+                mine,
+                Cause.CANCELLATION,
+                f"order {order.number} is "
+                + (
+                    "cancelled on the channel but not in the back office"
+                    if order.cancelled
+                    else "cancelled in the back office but not on the channel"
                 )
+                + f" (sales order {record.external_id}, status {record.status})",
+                report,
+                detail_code="CANCELLED_ON_CHANNEL" if order.cancelled else None,
             )
         if expected is None:
             return
@@ -241,15 +269,11 @@ class DeliveryCheck:
         }
         cause = money_cause(want, have)
         if cause is not None:
-            report.add(
-                finding(
-                    cause,
-                    Where.BACK_OFFICE,
-                    channel=self.channel,
-                    record_key=order.order_id,
-                    detail=f"order {order.number}: sales order {record.external_id} carries "
-                    "other figures than the channel's (mapped)",
-                    values=values("expected", want, "back_office", have),
-                    created_ts=order.created_ts,
-                )
+            self._differs(
+                mine,
+                cause,
+                f"order {order.number}: sales order {record.external_id} carries other "
+                "figures than the channel's (mapped)",
+                report,
+                values=values("expected", want, "back_office", have),
             )

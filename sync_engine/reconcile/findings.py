@@ -65,13 +65,16 @@ class Where(StrEnum):
     """Between the channel and what the engine recorded."""
     BACK_OFFICE = "back_office"
     """Between what the engine recorded and the back office."""
+    CHANNEL = "channel"
+    """Between what the back office says a channel should show and what it shows (stock)."""
 
 
 def decide(
     cause: Cause, where: Where, *, detail_code: str | None = None
 ) -> tuple[Action, str | None]:
-    """The action for a finding, and the exception code when it is one."""
-    if cause in NOT_DRIFT or cause is Cause.UNMAPPED:
+    """The action for a finding, and the exception code when it is one (``detail_code``
+    ``HELD``: the engine holds the record in its exception queue already)."""
+    if cause in NOT_DRIFT or cause is Cause.UNMAPPED or detail_code == "HELD":
         return Action.NONE, None
     if cause is Cause.MISSING:
         if detail_code == "STUCK_IN_QUEUE":

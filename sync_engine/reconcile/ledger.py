@@ -34,6 +34,13 @@ ORDERS_CREATED_BETWEEN = """
 SELECT payload, state FROM orders
 WHERE channel = :channel AND created_ts >= :start AND created_ts < :end
 """
+JOBS_OF_FLOW = "SELECT record_key, payload, state, created_at FROM jobs WHERE flow = :flow"
+CHANGES_FLOW = "order_changes"
+"""The flow that carries edits and cancellations after an order's create (its job payload
+holds the whole order at that version; the store's order row keeps the first version)."""
+
+Job = tuple[str, dict[str, Any], str, float]
+"""``(record key, payload, state, created_at)`` of one post-purchase job."""
 
 
 def orders_created_between(
@@ -60,6 +67,26 @@ def orders_created_between(
     raise TypeError(f"{type(store).__name__} cannot list orders by creation time")
 
 
+def jobs_of(store: Store, flow: str) -> list[Job]:
+    """Every job of ``flow``, any state (the contract should grow ``Store.jobs(flow)``; until
+    then, read the same way as :func:`orders_created_between`)."""
+    method = getattr(store, "jobs", None)
+    if callable(method):
+        rows: list[Job] = method(flow)
+        return rows
+    if isinstance(store, SqlStore):
+        found = store._read(JOBS_OF_FLOW, {"flow": flow})
+        return [(str(k), json.loads(p), str(s), float(c)) for k, p, s, c in found]
+    if isinstance(store, MemoryStore):
+        with store._lock:
+            return [
+                (row.record_key, dict(row.payload), row.state, row.created_at)
+                for (name, _), row in store._jobs.items()
+                if name == flow
+            ]
+    raise TypeError(f"{type(store).__name__} cannot list jobs")
+
+
 @dataclass(frozen=True, kw_only=True)
 class Expected:
     """The header a back-office sales order should carry for one order version."""
@@ -75,8 +102,12 @@ class LedgerOrder:
     """One order as the engine recorded it."""
 
     order: Order
+    """The newest version the engine knows: its first, or a later one a change carried."""
     state: str
     """``pending``, ``synced`` or ``exception`` (the store's ``OrderState``)."""
+    change: str | None = None
+    """State of the change job that carried ``order`` (``pending``, ``done``,
+    ``exception``), or None when ``order`` is the version the order was created with."""
 
     @property
     def order_id(self) -> str:
@@ -106,15 +137,36 @@ class StoreLedger:
         self.store = store
 
     def orders(self, channel: str, window: Window) -> list[LedgerOrder]:
-        return [
-            LedgerOrder(order=order, state=state)
-            for order, state in orders_created_between(
-                self.store, channel, window.start, window.end
-            )
-        ]
+        latest = self._changes(channel)
+        out = []
+        for order, state in orders_created_between(self.store, channel, window.start, window.end):
+            change = latest.get(order.order_id)
+            if change is not None and _newer(change[0], order):
+                out.append(LedgerOrder(order=change[0], state=state, change=change[1]))
+            else:
+                out.append(LedgerOrder(order=order, state=state))
+        return out
+
+    def _changes(self, channel: str) -> dict[str, tuple[Order, str]]:
+        """The newest change queued per order of ``channel`` (edits and cancellations)."""
+        latest: dict[str, tuple[Order, str]] = {}
+        for _, payload, state, _ in jobs_of(self.store, CHANGES_FLOW):
+            raw = payload.get("order")
+            if not isinstance(raw, dict) or raw.get("channel") != channel:
+                continue
+            order = Order.from_json(raw)
+            known = latest.get(order.order_id)
+            if known is None or _newer(order, known[0]):
+                latest[order.order_id] = (order, state)
+        return latest
 
     def held(self) -> dict[tuple[str, str], dict[str, Any]]:
         return {(str(r["channel"]), str(r["order_id"])): r for r in self.store.held_records()}
+
+
+def _newer(candidate: Order, than: Order) -> bool:
+    """A later version, or the same one cancelled (a cancellation is final)."""
+    return (candidate.version, candidate.cancelled) > (than.version, than.cancelled)
 
 
 class Expectations:
