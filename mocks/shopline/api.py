@@ -28,13 +28,17 @@ Wire contract (PLATFORMS.md section 2; our modelling choices marked *):
   location_id, available}``; ``inventory_levels/adjust.json`` ``{..., available_adjustment}``;
   ``orders.json`` and ``orders/count.json`` (status open|cancelled|hidden|any, default open;
   financial_status; fulfillment_status; order_source; since_id; created/updated_at_min/max);
-  ``orders/{id}.json``; ``customers.json?email=|phone=`` and ``customers/{id}.json``;
+  ``orders/{id}.json``; ``orders/{id}/fulfillments.json`` (GET the order's fulfilments, POST
+  ``{"fulfillment": {"line_items"?, "tracking_number", "tracking_company", ...}}`` one; see
+  ``fulfillments.py``); ``customers.json?email=|phone=`` and ``customers/{id}.json``;
   ``webhooks.json`` (POST ``{"webhook": {"topic", "address"}}`` -> 201, GET) and
   ``DELETE webhooks/{id}.json``. Ids are strings everywhere.
 - ``POST /_sim/checkout`` ``{"lines": [{"sku"|"variant_id", "quantity"}], "email"?, "phone"?,
   "discount_code"?, "shipping"?, "location_id"?}`` -> 201 ``{"order"}``; 409 insufficient
   inventory (nothing decremented); 422 unknown sku/location/code. Creates or matches the
   customer by e-mail or phone and queues ``orders/create`` webhooks.
+- *``POST /_sim/orders/{id}/cancel`` -> 200 ``{"order"}``: the merchant cancels an unshipped
+  order (restocked; ``orders/cancelled`` + ``orders/update``); 404 unknown, 409 not cancellable.
 - ``/_mock/`` reset, seed, state, stats (shared router), ``faults`` (shared) and ``token``.
 """
 
@@ -53,8 +57,10 @@ from mocks.common.admin import admin_router
 from mocks.common.faults import install_fault_plan
 from mocks.common.webhooks import WebhookOutbox, outbox_lifespan
 from mocks.shopify.pagination import Page
+from mocks.shopline import constants as c
 from mocks.shopline.constants import ShoplineSettings
 from mocks.shopline.errors import InvalidRequest, ShoplineMockError
+from mocks.shopline.fulfillments import cancel_order, create_fulfillment, list_fulfillments
 from mocks.shopline.gate import OpenApiGate, fault_renderer
 from mocks.shopline.models import ShoplineModel
 from mocks.shopline.resources import versioned
@@ -64,6 +70,7 @@ from mocks.shopline.schemas import (
     ORDER_FILTERS,
     ListRequest,
     parse_checkout,
+    parse_fulfillment_create,
     parse_inventory_change,
     parse_json_object,
     parse_list_request,
@@ -164,6 +171,16 @@ def build_openapi_router() -> APIRouter:
     async def order(request: Request, order_id: str) -> JSONResponse:
         return _render(request, {"order": _model(request).get_order(order_id)})
 
+    @router.get("/orders/{order_id}/fulfillments.json")
+    async def fulfillments(request: Request, order_id: str) -> JSONResponse:
+        return _render(request, {"fulfillments": list_fulfillments(_model(request), order_id)})
+
+    @router.post("/orders/{order_id}/fulfillments.json")
+    async def fulfillment_create(request: Request, order_id: str) -> JSONResponse:
+        req = parse_fulfillment_create(await _body(request), max_tracking=c.MAX_TRACKING_INFOS)
+        created = create_fulfillment(_model(request), order_id, req)
+        return _render(request, {"fulfillment": created})
+
     @router.get("/customers.json")
     async def customers(request: Request) -> JSONResponse:
         req = _list_request(request, "customers", CUSTOMER_FILTERS)
@@ -199,6 +216,10 @@ def build_sim_router() -> APIRouter:
     async def checkout(request: Request) -> dict[str, Any]:
         req = parse_checkout(parse_json_object(await request.body(), admin=False))
         return {"order": _model(request).checkout(req)}
+
+    @router.post("/orders/{order_id}/cancel")
+    async def cancel(request: Request, order_id: str) -> dict[str, Any]:
+        return {"order": cancel_order(_model(request), order_id)}
 
     return router
 

@@ -59,10 +59,16 @@ ORDER_ID_START = 2_100_000_000_000_000_001
 LINE_ITEM_ID_START = 2_200_000_000_000_000_001
 CUSTOMER_ID_START = 4_200_000_000_000_000_001
 WEBHOOK_ID_START = 3_100_000_000_000_000_001
+FULFILLMENT_ID_START = 4_000_000_000_000_000_001
 ORDER_NUMBER_START = 1001
 
 DEFAULT_LOCATION_NAME = "Warehouse"
 ORDER_CREATE_TOPIC = "orders/create"
+ORDER_UPDATE_TOPIC = "orders/update"
+ORDER_FULFILLED_TOPIC = "orders/fulfilled"
+ORDER_CANCELLED_TOPIC = "orders/cancelled"
+MAX_TRACKING_INFOS = 10
+"""``tracking_info_list`` takes at most 10 entries (SHOPLINE's fulfilment pages)."""
 WEBHOOK_TOPICS = frozenset(
     {
         "orders/create",

@@ -153,3 +153,21 @@ class InsufficientInventory(SimError):
         super().__init__(
             "insufficient_inventory", sku=sku, requested=requested, available=available
         )
+
+
+class UnknownOrder(SimError):
+    """404: a storefront action names an order the shop does not have."""
+
+    status_code = 404
+
+    def __init__(self, order_id: str) -> None:
+        super().__init__("order_not_found", order_id=order_id)
+
+
+class OrderNotCancellable(SimError):
+    """409: the order is already cancelled or has units shipped; nothing changed."""
+
+    status_code = 409
+
+    def __init__(self, order_id: str, reason: str) -> None:
+        super().__init__("order_not_cancellable", order_id=order_id, reason=reason)

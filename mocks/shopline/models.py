@@ -2,10 +2,11 @@
 
 One :class:`ShoplineModel` per app instance: locations, products with variants (SKUs may repeat
 across products), inventory levels per location, customers (by e-mail and/or mobile number),
-orders, webhook subscriptions, the app's access tokens, its leaky bucket (one per app per store,
-shared by every token of the app, so a rotation never refills the budget), the store lock and
-the counters behind ``/_mock/stats`` (injected faults are the shared fault plan's). Errors are
-raised as classes from ``errors.py``. Deterministic for a given seed and clock.
+orders and their fulfilments (operations in fulfillments.py), webhook subscriptions, the app's
+access tokens, its leaky bucket (one per app per store, shared by every token of the app, so a
+rotation never refills the budget), the store lock and the counters behind ``/_mock/stats``
+(injected faults are the shared fault plan's). Errors are raised as classes from ``errors.py``.
+Deterministic for a given seed and clock.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from mocks.shopline.notify import emit
 from mocks.shopline.records import (
     CallStats,
     Customer,
+    Fulfillment,
     InventoryLevel,
     Location,
     Order,
@@ -63,6 +65,7 @@ _ID_STARTS = {
     "line": c.LINE_ITEM_ID_START,
     "customer": c.CUSTOMER_ID_START,
     "webhook": c.WEBHOOK_ID_START,
+    "fulfillment": c.FULFILLMENT_ID_START,
     "number": c.ORDER_NUMBER_START,
 }
 
@@ -113,6 +116,8 @@ class ShoplineModel:
         self.levels: dict[tuple[int, int], InventoryLevel] = {}
         self.customers = CustomerBook()
         self.orders: dict[int, Order] = {}
+        self.fulfillments: dict[int, list[Fulfillment]] = {}
+        """Order id -> its fulfilments, oldest first (operations in fulfillments.py)."""
         self.subscriptions: dict[int, WebhookSubscription] = {}
         self.stats_ = CallStats()
         self._next = dict(_ID_STARTS)

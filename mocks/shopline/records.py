@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from mocks.shopline.schemas import OrderFilters
+    from mocks.shopline.schemas import OrderFilters, TrackingInfo
 
 
 @dataclass(kw_only=True)
@@ -99,6 +99,21 @@ class Order:
             and (f.updated_at_min is None or updated >= f.updated_at_min)
             and (f.updated_at_max is None or updated <= f.updated_at_max)
         )
+
+
+@dataclass(kw_only=True)
+class Fulfillment:
+    """Units of an order's lines sent out under one set of tracking numbers."""
+
+    id: int
+    order_id: int
+    lines: dict[int, int]
+    """Line item id -> units shipped in this fulfilment."""
+    tracking: tuple[TrackingInfo, ...]
+    notify_customer: bool
+    created_ts: float
+    updated_ts: float
+    status: str = "success"
 
 
 @dataclass(kw_only=True)

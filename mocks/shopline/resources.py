@@ -25,7 +25,7 @@ Money identities are those of the Shopify mock's pricing (reused, not copied).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,6 +33,7 @@ from mocks.common.money import fmt
 from mocks.shopify.pricing import PricedOrder
 from mocks.shopline.records import (
     Customer,
+    Fulfillment,
     InventoryLevel,
     Location,
     Product,
@@ -130,6 +131,57 @@ def webhook_resource(sub: WebhookSubscription) -> dict[str, Any]:
         "api_version": sub.api_version,
         "created_at": stamp,
         "updated_at": stamp,
+    }
+
+
+def line_fulfillment_status(quantity: int, shipped: int) -> str:
+    """SHOPLINE's ``unshipped`` / ``partial`` / ``shipped``, for a line or a whole order."""
+    return "shipped" if shipped >= quantity else "partial" if shipped else "unshipped"
+
+
+def fulfillment_resource(
+    f: Fulfillment, order: Mapping[str, Any], shipped: Mapping[int, int]
+) -> dict[str, Any]:
+    """``orders/{id}/fulfillments.json`` entry. Line items carry the units of this fulfilment
+    (``quantity`` = ``fulfillment_quantity``) and, as of now, the line's units still to ship
+    (``fulfillable_quantity``) and its status; ``shipped`` maps line id to units in every
+    fulfilment of the order. The first tracking entry also fills the single fields."""
+    items = {int(li["id"]): li for li in order["line_items"]}
+    first = f.tracking[0] if f.tracking else None
+    line_items = []
+    for line_id, units in f.lines.items():
+        li = items[line_id]
+        done = shipped.get(line_id, 0)
+        line_items.append(
+            {
+                "id": str(line_id),
+                "product_id": li["product_id"],
+                "variant_id": li["variant_id"],
+                "sku": li["sku"],
+                "title": li["title"],
+                "price": li["price"],
+                "quantity": units,
+                "fulfillment_quantity": units,
+                "fulfillable_quantity": max(li["quantity"] - done, 0),
+                "fulfillment_status": line_fulfillment_status(li["quantity"], done),
+            }
+        )
+    return {
+        "id": str(f.id),
+        "order_id": str(f.order_id),
+        "status": f.status,
+        "created_at": shopline_time(f.created_ts),
+        "updated_at": shopline_time(f.updated_ts),
+        "notify_customer": f.notify_customer,
+        "tracking_number": first.number if first else None,
+        "tracking_company": first.company if first else None,
+        "tracking_url": first.url if first else None,
+        "tracking_numbers": [t.number for t in f.tracking if t.number],
+        "tracking_info_list": [
+            {"tracking_number": t.number, "tracking_company": t.company, "tracking_url": t.url}
+            for t in f.tracking
+        ],
+        "line_items": line_items,
     }
 
 

@@ -228,6 +228,89 @@ def parse_webhook_create(payload: Mapping[str, Any]) -> WebhookCreate:
     return WebhookCreate(topic=fields["topic"], address=fields["address"])
 
 
+# -- fulfilments ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrackingInfo:
+    """One parcel's tracking: number, carrier and link, each optional."""
+
+    number: str | None = None
+    company: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class FulfillmentCreate:
+    """``POST orders/{id}/fulfillments.json``; ``lines`` None means every unit still unshipped."""
+
+    lines: tuple[tuple[int, int], ...] | None
+    tracking: tuple[TrackingInfo, ...]
+    notify_customer: bool = False
+
+
+def _admin_text(raw: Mapping[str, Any], name: str, where: str) -> str | None:
+    value = raw.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise BadRequest(f"{where}{name} must be a non-empty string, got {value!r}")
+    return value
+
+
+def _tracking(raw: Mapping[str, Any], where: str) -> TrackingInfo:
+    return TrackingInfo(
+        number=_admin_text(raw, "tracking_number", where),
+        company=_admin_text(raw, "tracking_company", where),
+        url=_admin_text(raw, "tracking_url", where),
+    )
+
+
+def parse_fulfillment_create(payload: Mapping[str, Any], *, max_tracking: int) -> FulfillmentCreate:
+    """Read ``{"fulfillment": {"line_items"?, "tracking_number"?, "tracking_company"?,
+    "tracking_url"?, "tracking_info_list"?, "notify_customer"?}}``; a list, when given,
+    replaces the single tracking fields (SHOPLINE's rule)."""
+    body = payload.get("fulfillment")
+    if not isinstance(body, dict):
+        raise BadRequest("fulfillment must be an object")
+    lines = None
+    raw_lines = body.get("line_items")
+    if raw_lines is not None:
+        if not isinstance(raw_lines, list) or not raw_lines:
+            raise BadRequest("fulfillment.line_items must be a non-empty list of {id, quantity}")
+        parsed = []
+        for i, raw in enumerate(raw_lines):
+            where = f"fulfillment.line_items[{i}]"
+            if not isinstance(raw, dict):
+                raise BadRequest(f"{where} must be an object, got {_kind(raw)}")
+            qty = raw.get("quantity")
+            if isinstance(qty, Decimal) and qty == qty.to_integral_value():
+                qty = int(qty)
+            if isinstance(qty, bool) or not isinstance(qty, int) or qty < 1:
+                raise BadRequest(f"{where}.quantity must be an integer >= 1, got {qty!r}")
+            parsed.append((parse_id(raw.get("id"), f"{where}.id"), qty))
+        lines = tuple(parsed)
+    notify = body.get("notify_customer", False)
+    if not isinstance(notify, bool):
+        raise BadRequest(f"fulfillment.notify_customer must be a boolean, got {notify!r}")
+    infos = body.get("tracking_info_list")
+    tracking: tuple[TrackingInfo, ...]
+    if infos is None:
+        single = _tracking(body, "fulfillment.")
+        tracking = (single,) if single != TrackingInfo() else ()
+    else:
+        if not isinstance(infos, list) or len(infos) > max_tracking:
+            raise BadRequest(
+                f"fulfillment.tracking_info_list must be a list of at most {max_tracking} objects"
+            )
+        if not all(isinstance(raw, dict) for raw in infos):
+            raise BadRequest("fulfillment.tracking_info_list entries must be objects")
+        tracking = tuple(
+            _tracking(raw, f"fulfillment.tracking_info_list[{i}].") for i, raw in enumerate(infos)
+        )
+    return FulfillmentCreate(lines=lines, tracking=tracking, notify_customer=notify)
+
+
 # -- checkout ---------------------------------------------------------------------------------
 
 

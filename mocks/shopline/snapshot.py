@@ -2,7 +2,8 @@
 
 Shape (mirrors the Shopify mock's; ids as strings, resources in the newest spelling)::
 
-    {"orders": [{...order resource, "created_at_ts": float, "updated_at_ts": float}],
+    {"orders": [{...order resource, "created_at_ts": float, "updated_at_ts": float,
+                 "fulfillments": [{...as GET orders/{id}/fulfillments.json}]}],
      "inventory_levels": [{"sku", "product_id", "variant_id", "inventory_item_id",
                            "location_id", "available", "updated_at_ts"}],
      "locations": [{"id", "name", "primary"}],
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from mocks.shopline.fulfillments import order_fulfillments
 from mocks.shopline.resources import customer_resource
 
 if TYPE_CHECKING:
@@ -24,7 +26,8 @@ if TYPE_CHECKING:
 
 
 def snapshot(model: ShoplineModel) -> dict[str, Any]:
-    """Every order, inventory level, location and customer, plus the stats."""
+    """Every order (with its fulfilments), inventory level, location and customer, plus the
+    stats."""
     levels = []
     for lv in model.levels.values():
         variant = model.variants_by_item[lv.inventory_item_id]
@@ -41,7 +44,12 @@ def snapshot(model: ShoplineModel) -> dict[str, Any]:
         )
     return {
         "orders": [
-            {**o.resource, "created_at_ts": o.created_ts, "updated_at_ts": o.updated_ts}
+            {
+                **o.resource,
+                "created_at_ts": o.created_ts,
+                "updated_at_ts": o.updated_ts,
+                "fulfillments": order_fulfillments(model, o),
+            }
             for o in model.orders.values()
         ],
         "inventory_levels": levels,

@@ -5,7 +5,9 @@ but sends no level header and no ``Retry-After``: a 429 is the only thing it say
 connector's :class:`~sync_engine.budgets.LeakyBucketBudget` therefore learns the rate from 429s
 alone (full-to-full measurement around AIMD). Retrying stays with the flows.
 
-Ids are strings on the wire (19 digits) and stay strings here.
+Ids are strings on the wire (19 digits) and stay strings here. Fulfilments use SHOPLINE's
+order-level routes (``orders/{id}/fulfillments.json``, GET and POST), whose body mirrors
+Shopify's legacy REST one.
 """
 
 from __future__ import annotations
@@ -163,3 +165,24 @@ class ShoplineRest:
             params["since_id"] = since_id
         async for page in self.pages("orders.json", "orders", params):
             yield [order_from_wire(o) for o in page]
+
+    async def order_resource(self, order_id: str) -> dict[str, Any]:
+        """``GET orders/{id}.json`` as the wire has it (line items, status)."""
+        response = await self.request("GET", f"orders/{order_id}.json")
+        order: dict[str, Any] = json_exact(response)["order"]
+        return order
+
+    async def fulfillments(self, order_id: str) -> list[dict[str, Any]]:
+        """``GET orders/{id}/fulfillments.json``: every fulfilment of the order."""
+        response = await self.request("GET", f"orders/{order_id}/fulfillments.json")
+        return list(json_exact(response)["fulfillments"])
+
+    async def create_fulfillment(
+        self, order_id: str, fulfillment: dict[str, Any]
+    ) -> dict[str, Any]:
+        """``POST orders/{id}/fulfillments.json``; returns the fulfilment created."""
+        response = await self.request(
+            "POST", f"orders/{order_id}/fulfillments.json", body={"fulfillment": fulfillment}
+        )
+        created: dict[str, Any] = json_exact(response)["fulfillment"]
+        return created

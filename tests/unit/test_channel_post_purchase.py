@@ -611,16 +611,16 @@ def test_shopline_subscribes_its_order_topics_and_parses_update_and_cancel(versi
     shopline_run(scenario, api_version=version)
 
 
-def test_shopline_has_no_fulfilment_refund_or_payout_calls() -> None:
+def test_shopline_refuses_fulfilling_an_unknown_order_and_reads_no_refunds_or_payouts() -> None:
     async def scenario(
         channel: ShoplineChannel, admin: httpx.AsyncClient, app: Any, hooks: list[httpx.Request]
     ) -> None:
         before = (await admin.get("/_mock/stats")).json()["calls"]
         with pytest.raises(RecordRejected) as refused:
             await channel.push_fulfilment("1", tracking_number="SF1", carrier="SF Express")
-        assert refused.value.code == "UNSUPPORTED"
+        assert refused.value.status == 404  # one read of the order, no write
         assert await collect(channel.refunds_since(None)) == []
         assert await collect(channel.payouts_since("7")) == []
-        assert (await admin.get("/_mock/stats")).json()["calls"] == before
+        assert (await admin.get("/_mock/stats")).json()["calls"] == before + 1
 
     shopline_run(scenario)
