@@ -5,15 +5,19 @@ of channel creation time (counts, sums, checksums), only windows that disagree a
 and only small windows are listed and diffed order by order. The engine's own store is the
 free side: the channel only confirms the engine saw every order, the back office is checked
 against what the engine synced. See ``reconciler`` for a pass, ``loop`` for the schedule and
-the wiring, ``findings`` for the report and the cause taxonomy.
+the wiring, ``findings`` for the report and the cause taxonomy, ``repair`` for the repair
+callback; ``stock`` and ``refunds`` reconcile stock levels and credit memos.
 """
 
 from sync_engine.reconcile.findings import Action, Cause, DriftReport, Finding, Where
 from sync_engine.reconcile.ledger import EngineLedger, Expectations, StoreLedger
-from sync_engine.reconcile.loop import ReconcileLoop, build_order_reconciler
+from sync_engine.reconcile.loop import ReconcileLoop, Reconciler, build_order_reconciler
 from sync_engine.reconcile.meter import BudgetSpent, LowPriority, Meter
 from sync_engine.reconcile.reconciler import OrderReconciler, ReconcileSettings
+from sync_engine.reconcile.refunds import RefundReconciler
+from sync_engine.reconcile.repair import StoreRepair
 from sync_engine.reconcile.sources import NetSuiteOrders, ShopifyOrders
+from sync_engine.reconcile.stock import StockReconciler, StockShelf
 
 __all__ = [
     "Action",
@@ -29,8 +33,13 @@ __all__ = [
     "OrderReconciler",
     "ReconcileLoop",
     "ReconcileSettings",
+    "Reconciler",
+    "RefundReconciler",
     "ShopifyOrders",
+    "StockReconciler",
+    "StockShelf",
     "StoreLedger",
+    "StoreRepair",
     "Where",
     "build_order_reconciler",
 ]

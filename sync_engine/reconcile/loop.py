@@ -12,8 +12,8 @@ from __future__ import annotations
 import contextlib
 import inspect
 from collections import deque
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol
 
 from simclock import Clock
 from sync_engine.connectors.shopify_channel import ShopifyChannel
@@ -40,13 +40,26 @@ BUCKET_BUSY_SHARE = 0.5
 REPORTS_KEPT = 50
 
 
+class Reconciler(Protocol):
+    """Anything that reconciles one thing a pass at a time (orders of a channel, its refunds,
+    the stock)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def last_report(self) -> DriftReport | None: ...
+
+    async def run_pass(self) -> DriftReport: ...
+
+
 class ReconcileLoop:
     """Passes on a schedule; the latest reports, JSON-ready."""
 
     def __init__(
         self,
         *,
-        reconcilers: list[OrderReconciler],
+        reconcilers: Sequence[Reconciler],
         clock: Clock,
         interval: float = DEFAULT_INTERVAL,
         on_report: Callable[[DriftReport], Awaitable[object] | object] | None = None,

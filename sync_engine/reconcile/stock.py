@@ -83,6 +83,7 @@ class StockReconciler:
         self.clock = clock
         self.rules = rules or MappingRules()
         self.lag = lag
+        self.name = "stock"
         self.resync = resync
         """Told the channels whose stock drifted (e.g. schedule the inventory flow's full
         sync); the findings are reported either way."""
