@@ -10,16 +10,18 @@ callback; ``stock`` and ``refunds`` reconcile stock levels and credit memos.
 """
 
 from sync_engine.reconcile.findings import Action, Cause, DriftReport, Finding, Where
+from sync_engine.reconcile.fulfilments import FulfilmentReconciler
 from sync_engine.reconcile.ledger import EngineLedger, Expectations, StoreLedger
 from sync_engine.reconcile.loop import ReconcileLoop, Reconciler, build_order_reconciler
 from sync_engine.reconcile.meter import BudgetSpent, LowPriority, Meter
 from sync_engine.reconcile.reconciler import OrderReconciler, ReconcileSettings
-from sync_engine.reconcile.refunds import RefundReconciler
+from sync_engine.reconcile.refunds import REFUNDS, PostingReconciler, RefundReconciler, payouts
 from sync_engine.reconcile.repair import StoreRepair
 from sync_engine.reconcile.sources import NetSuiteOrders, ShopifyOrders
 from sync_engine.reconcile.stock import StockReconciler, StockShelf
 
 __all__ = [
+    "REFUNDS",
     "Action",
     "BudgetSpent",
     "Cause",
@@ -27,10 +29,12 @@ __all__ = [
     "EngineLedger",
     "Expectations",
     "Finding",
+    "FulfilmentReconciler",
     "LowPriority",
     "Meter",
     "NetSuiteOrders",
     "OrderReconciler",
+    "PostingReconciler",
     "ReconcileLoop",
     "ReconcileSettings",
     "Reconciler",
@@ -42,4 +46,5 @@ __all__ = [
     "StoreRepair",
     "Where",
     "build_order_reconciler",
+    "payouts",
 ]

@@ -39,6 +39,10 @@ class Cause(StrEnum):
     REFUND_TIMING = "refund_timing"
     """A refund without its credit memo yet, younger than the threshold: not yet drift."""
     MISSING_CREDIT_MEMO = "missing_credit_memo"
+    MISSING_TRACKING = "missing_tracking"
+    """A back-office shipment whose tracking the channel does not show."""
+    MISSING_JOURNAL = "missing_journal"
+    """A payout without its journal entry."""
     STOCK_DRIFT = "stock_drift"
     SYNC_LAG = "sync_lag"
     """Younger than the lag threshold: expected to settle by itself, not yet drift."""
@@ -76,9 +80,9 @@ def decide(
     ``HELD``: the engine holds the record in its exception queue already)."""
     if cause in NOT_DRIFT or cause is Cause.UNMAPPED or detail_code == "HELD":
         return Action.NONE, None
+    if detail_code == "STUCK_IN_QUEUE":
+        return Action.EXCEPTION, detail_code  # queued in the engine longer than the lag
     if cause is Cause.MISSING:
-        if detail_code == "STUCK_IN_QUEUE":
-            return Action.EXCEPTION, detail_code
         return Action.REPAIR, None
     if cause is Cause.CANCELLATION:
         # The channel cancelled and the rest did not follow: re-ingesting the cancelled
@@ -96,6 +100,8 @@ def decide(
         Cause.DUPLICATE: "DUPLICATE_SALES_ORDER",
         Cause.ORPHAN: "ORPHAN_RECORD",
         Cause.MISSING_CREDIT_MEMO: "MISSING_CREDIT_MEMO",
+        Cause.MISSING_TRACKING: "MISSING_TRACKING",
+        Cause.MISSING_JOURNAL: "MISSING_JOURNAL",
     }
     return Action.EXCEPTION, codes.get(cause, cause.value.upper())
 

@@ -68,6 +68,9 @@ class ReceiptCheck:
     carried: list[Task] = field(default_factory=list)
     found: dict[str, Order] = field(default_factory=dict)
     """Channel orders the engine lacks, found this pass (repairs re-ingest them)."""
+    empty_gaps: set[tuple[str, int]] = field(default_factory=set)
+    """Number gaps listed once and holding no order (deleted orders, numbers the channel
+    skipped): a number is given once, so such a gap stays empty and is not listed again."""
 
     def plan(self, window: Window, recorded: list[LedgerOrder]) -> list[Task]:
         """The first tasks of a pass over ``window`` (``recorded``: every order the engine
@@ -85,9 +88,8 @@ class ReceiptCheck:
         times = sorted(r.created_ts for r in in_window)
         return quantile_split(window, times, parts)
 
-    @staticmethod
     def _plan_dense(
-        window: Window, recorded: list[LedgerOrder], in_window: list[LedgerOrder]
+        self, window: Window, recorded: list[LedgerOrder], in_window: list[LedgerOrder]
     ) -> list[Task]:
         numbered = sorted(
             ((n, r) for r in recorded if (n := order_number(r.order)) is not None),
@@ -100,8 +102,10 @@ class ReceiptCheck:
         tasks.append(_List(Window(window.start, min(window.end, math.floor(first.created_ts) + 1))))
         for (n_a, a), (n_b, b) in pairwise(numbered):
             # Orders between two numbers were created between the two orders.
-            if n_b - n_a > 1 and a.created_ts < window.end and b.created_ts >= window.start:
-                tasks.append(_After(a.order_id, n_b - n_a - 1))
+            gap = (a.order_id, n_b - n_a - 1)
+            spans = a.created_ts < window.end and b.created_ts >= window.start
+            if gap[1] > 0 and spans and gap not in self.empty_gaps:
+                tasks.append(_After(*gap))
         last = numbered[-1][1]
         if last.created_ts < window.end:
             tasks.append(_List(Window(max(window.start, math.floor(last.created_ts)), window.end)))
@@ -136,14 +140,10 @@ class ReceiptCheck:
         lag_from: float,
     ) -> list[Task]:
         if isinstance(task, _After):
-            self._diff(
-                await self.source.orders_after(task.order_id, task.size),
-                by_id,
-                report,
-                window,
-                lag_from,
-                listed=None,
-            )
+            after = await self.source.orders_after(task.order_id, task.size)
+            if all(o.order_id in by_id for o in after):
+                self.empty_gaps.add((task.order_id, task.size))
+            self._diff(after, by_id, report, window, lag_from, listed=None)
             return []
         if isinstance(task, _List):
             listed = await self.source.orders(task.window)

@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from simclock import Clock
-from sync_engine.errors import SyncError
+from sync_engine.errors import SyncError, TransientError
 from sync_engine.reconcile.delivery import EXCEPTION, PENDING, SYNCED, DeliveryCheck
 from sync_engine.reconcile.findings import Action, Cause, DriftReport, Where, finding
 from sync_engine.reconcile.ledger import EngineLedger, Expectations, LedgerOrder
@@ -55,6 +55,10 @@ class ReconcileSettings:
     list_pages: int = 2
     """A differing channel window is listed once it fits in this many pages."""
     check_cancellations: bool = True
+    retries: int = 3
+    """A pass repeats a step after a transient error (throttled, 5xx) this many times."""
+    retry_base: float = 2.0
+    """Simulated seconds before the first repeat (doubling), unless the platform said."""
 
 
 STEPS = ("receipt", "cancellations", "delivery")
@@ -113,13 +117,25 @@ class OrderReconciler:
         recorded = self.ledger.orders(self.name, Window(window.start, math.floor(now) + 1.0))
         in_window = [r for r in recorded if r.created_ts in window]
         report.orders_compared = len(in_window)
-        try:
-            await self._steps(window, recorded, in_window, report)
-        except BudgetSpent:
-            report.complete = False
-        except SyncError as error:
-            report.complete = False
-            report.error = f"{type(error).__name__}: {error}"
+        for attempt in range(self.settings.retries + 1):
+            try:
+                await self._steps(window, recorded, in_window, report)
+                break
+            except BudgetSpent:
+                report.complete = False
+                break
+            except TransientError as error:
+                # Reads are safe to repeat, and each step resumes where it stopped.
+                if attempt == self.settings.retries:
+                    report.complete = False
+                    report.error = f"{type(error).__name__}: {error}"
+                    break
+                wait = getattr(error, "retry_after", None) or self.settings.retry_base * 2**attempt
+                await self.clock.sleep(wait)
+            except SyncError as error:
+                report.complete = False
+                report.error = f"{type(error).__name__}: {error}"
+                break
         if report.complete:
             self._done.clear()
         self._from_store(window, recorded, report)

@@ -1,21 +1,26 @@
-"""Refunds: one credit memo per refund the engine took on, for the refund's amount.
+"""Refunds and payouts: one back-office posting per record the engine took on, for its amount.
 
-The engine's refunds flow keys each refund by its external id (``{channel}-refund-{id}``),
-which is also the credit memo's external id, and a credit memo's total is the refund's
-amount. So one SuiteQL aggregate (count and sum of the channel's credit memos) against the
-engine's done refund jobs settles a clean pass in one call; only when they differ are the
-credit memos listed (pages of 1000) and matched refund by refund. From the store alone, free:
-a refund still queued is *refund timing* while younger than the lag threshold (not drift),
-a missing credit memo after that; a held one is in the exception queue already.
+The engine's refunds flow keys each refund by ``{channel}-refund-{id}``, also the credit
+memo's external id, and a credit memo's total is the refund's amount; the payouts flow keys
+each payout by ``{channel}-payout-{id}``, the journal entry's external id, whose total (the
+debits) is what ``payout_journal`` makes of the payout. So one SuiteQL aggregate (count and
+sum of the channel's postings) against the engine's done jobs settles a clean pass in one
+call; only when they differ are the postings listed (pages of 1000) and matched one by one.
+From the store alone, free: a record still queued is timing while younger than the lag
+threshold (not drift), a missing posting after that; a held one is in the exception queue.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from simclock import Clock
+from sync_engine.connectors.back_office import payout_journal
 from sync_engine.errors import SyncError
+from sync_engine.flows.payouts import DEFAULT_ACCOUNTS, payout_from_payload
 from sync_engine.reconcile.findings import Cause, DriftReport, Where, finding
 from sync_engine.reconcile.ledger import jobs_of
 from sync_engine.reconcile.meter import BudgetSpent, Meter
@@ -23,11 +28,64 @@ from sync_engine.reconcile.segments import Window
 from sync_engine.reconcile.sources import BACK_OFFICE_SIDE, literal
 from sync_engine.store import Store
 
-REFUNDS_FLOW = "refunds"
+
+@dataclass(frozen=True, kw_only=True)
+class Posting:
+    """What one flow posts and how its amount is known."""
+
+    flow: str
+    table: str
+    """The SuiteQL view the postings are in (``creditmemo``, ``journalentry``)."""
+    infix: str
+    """Between the channel and the id in the external id (``refund``, ``payout``)."""
+    noun: str
+    timing: Cause
+    missing: Cause
+    amount: Callable[[dict[str, Any]], Decimal]
+    """The posting's expected total from the job's payload."""
 
 
-class RefundReconciler:
-    """Compares one channel's refunds (as the engine took them on) with the credit memos."""
+def _refund_amount(payload: dict[str, Any]) -> Decimal:
+    return Decimal(str(payload["amount"]))
+
+
+def payout_amount(accounts: dict[str, str]) -> Callable[[dict[str, Any]], Decimal]:
+    """A payout journal's total (its debits), by the one rule that builds the journal."""
+
+    def amount(payload: dict[str, Any]) -> Decimal:
+        lines = payout_journal(payout_from_payload(payload), accounts=accounts)
+        return sum((line.debit for line in lines), Decimal(0))
+
+    return amount
+
+
+REFUNDS = Posting(
+    flow="refunds",
+    table="creditmemo",
+    infix="refund",
+    noun="credit memo",
+    timing=Cause.REFUND_TIMING,
+    missing=Cause.MISSING_CREDIT_MEMO,
+    amount=_refund_amount,
+)
+
+
+def payouts(accounts: dict[str, str] | None = None) -> Posting:
+    """The payouts posting, with the engine's chart of accounts."""
+    return Posting(
+        flow="payouts",
+        table="journalentry",
+        infix="payout",
+        noun="journal entry",
+        timing=Cause.SYNC_LAG,
+        missing=Cause.MISSING_JOURNAL,
+        amount=payout_amount({**DEFAULT_ACCOUNTS, **(accounts or {})}),
+    )
+
+
+class PostingReconciler:
+    """Compares one channel's refunds (or payouts) as the engine took them on with the back
+    office's credit memos (or journal entries)."""
 
     def __init__(
         self,
@@ -37,6 +95,7 @@ class RefundReconciler:
         store: Store,
         clock: Clock,
         meter: Meter,
+        posting: Posting = REFUNDS,
         lag: float = 900.0,
     ) -> None:
         # ``back_office``: the engine's ``NetSuiteRest`` (SuiteQL pages).
@@ -45,8 +104,9 @@ class RefundReconciler:
         self.store = store
         self.clock = clock
         self.meter = meter
+        self.posting = posting
         self.lag = lag
-        self.name = f"{channel}:refunds"
+        self.name = f"{channel}:{posting.flow}"
         self.last_report: DriftReport | None = None
 
     async def _spend(self) -> None:
@@ -66,13 +126,14 @@ class RefundReconciler:
         report = DriftReport(channel=self.channel, started_at=now, window=Window(0.0, now))
         jobs = [
             (key, payload, state, created)
-            for key, payload, state, created in jobs_of(self.store, REFUNDS_FLOW)
+            for key, payload, state, created in jobs_of(self.store, self.posting.flow)
             if payload.get("channel") == self.channel
         ]
         report.orders_compared = len(jobs)
-        done = {key: Decimal(str(p["amount"])) for key, p, state, _ in jobs if state == "done"}
-        for key, payload, state, created in jobs:
-            self._from_store(key, payload, state, created, now, report)
+        done = {key: self.posting.amount(p) for key, p, state, _ in jobs if state == "done"}
+        for key, _, state, created in jobs:
+            if state == "pending":
+                self._queued(key, created, now, report)
         try:
             await self._compare(done, {key for key, *_ in jobs}, report)
         except BudgetSpent:
@@ -85,83 +146,74 @@ class RefundReconciler:
         self.last_report = report
         return report
 
-    def _from_store(
-        self,
-        key: str,
-        payload: dict[str, Any],
-        state: str,
-        created: float,
-        now: float,
-        report: DriftReport,
-    ) -> None:
-        if state != "pending":
-            return  # done: checked against the back office; held: in the exception queue
+    def _queued(self, key: str, created: float, now: float, report: DriftReport) -> None:
         young = now - created < self.lag
         report.add(
             finding(
-                Cause.REFUND_TIMING if young else Cause.MISSING_CREDIT_MEMO,
+                self.posting.timing if young else self.posting.missing,
                 Where.BACK_OFFICE,
                 channel=self.channel,
                 record_key=key,
-                detail=f"refund {payload.get('refund_id')} of order {payload.get('order_id')} "
-                f"({payload.get('amount')}) is queued in the engine"
-                + ("" if young else ", older than the lag threshold"),
-                values={"engine.amount": str(payload.get("amount"))},
+                detail=f"{key} is queued in the engine for its {self.posting.noun}"
+                + ("" if young else ", longer than the lag threshold"),
                 created_ts=created,
+                detail_code=None if young else "STUCK_IN_QUEUE",
             )
         )
 
     async def _compare(
         self, done: dict[str, Decimal], known: set[str], report: DriftReport
     ) -> None:
-        prefix = literal(f"{self.channel}-refund-%")
+        p = self.posting
+        prefix = literal(f"{self.channel}-{p.infix}-%")
         [row] = await self._query(
-            "SELECT COUNT(*) AS n, SUM(foreigntotal) AS total FROM creditmemo "
+            f"SELECT COUNT(*) AS n, SUM(foreigntotal) AS total FROM {p.table} "
             f"WHERE externalid LIKE {prefix}"
         ) or [{}]
         count = int(row.get("n", 0))
         total = Decimal(str(row.get("total", "0")))
         if count == len(done) and total == sum(done.values(), Decimal(0)):
             return
-        memos: dict[str, list[Decimal]] = {}
-        for memo in await self._query(
-            "SELECT externalid, foreigntotal AS total FROM creditmemo "
+        posted: dict[str, list[Decimal]] = {}
+        for item in await self._query(
+            f"SELECT externalid, foreigntotal AS total FROM {p.table} "
             f"WHERE externalid LIKE {prefix} ORDER BY id"
         ):
-            memos.setdefault(str(memo["externalid"]), []).append(Decimal(str(memo["total"])))
+            posted.setdefault(str(item["externalid"]), []).append(Decimal(str(item["total"])))
         for key, amount in sorted(done.items()):
-            found = memos.get(key, [])
+            found = posted.get(key, [])
             if not found:
-                report.add(
-                    finding(
-                        Cause.MISSING_CREDIT_MEMO,
-                        Where.BACK_OFFICE,
-                        channel=self.channel,
-                        record_key=key,
-                        detail=f"refund {key} was applied by the engine but the back office "
-                        "has no credit memo for it",
-                        values={"engine.amount": str(amount)},
-                    )
-                )
+                cause, detail = p.missing, f"{key} was posted by the engine but the back "
+                detail += f"office has no {p.noun} for it"
+                values = {"engine.amount": str(amount)}
             elif found[0] != amount:
-                report.add(
-                    finding(
-                        Cause.TOTAL,
-                        Where.BACK_OFFICE,
-                        channel=self.channel,
-                        record_key=key,
-                        detail=f"credit memo {key} credits {found[0]}, the refund was {amount}",
-                        values={"engine.amount": str(amount), "back_office.total": str(found[0])},
-                    )
+                cause = Cause.TOTAL
+                detail = f"{p.noun} {key} is for {found[0]}; the engine posted {amount}"
+                values = {"engine.amount": str(amount), "back_office.total": str(found[0])}
+            else:
+                continue
+            report.add(
+                finding(
+                    cause,
+                    Where.BACK_OFFICE,
+                    channel=self.channel,
+                    record_key=key,
+                    detail=detail,
+                    values=values,
                 )
-        for key in sorted(set(memos) - known):
+            )
+        for key in sorted(set(posted) - known):
             report.add(
                 finding(
                     Cause.ORPHAN,
                     Where.BACK_OFFICE,
                     channel=self.channel,
                     record_key=key,
-                    detail=f"credit memo {key} matches no refund the engine took on",
-                    values={"back_office.total": str(memos[key][0])},
+                    detail=f"{p.noun} {key} matches nothing the engine took on",
+                    values={"back_office.total": str(posted[key][0])},
                 )
             )
+
+
+RefundReconciler = PostingReconciler
+"""Refunds are the default posting (``posting=REFUNDS``)."""

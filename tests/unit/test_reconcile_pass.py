@@ -257,3 +257,56 @@ def test_settings_lag_moves_the_window_end() -> None:
         assert report.findings == []
 
     run(go())
+
+
+def test_a_number_gap_without_an_order_is_listed_once_then_remembered() -> None:
+    async def go() -> None:
+        world = await build_world(1000, 1, kinds=("lost",))
+        # The lost order is then deleted on the channel: its number stays unused for good.
+        [(gone, _)] = world.planted.items()
+        del world.shop.state.model.orders[int(gone)]
+        world.planted.clear()
+        reconciler, repairs = world.reconciler()
+        first = await reconciler.run_pass()
+        second = await reconciler.run_pass()
+        await world.aclose()
+        assert first.findings == second.findings == [] and repairs == []
+        assert first.calls["channel"] == second.calls["channel"] + 1
+        assert len(reconciler.receipt.empty_gaps) == 1
+
+    run(go())
+
+
+def test_a_transient_error_is_waited_out_and_a_permanent_one_ends_the_pass() -> None:
+    from sync_engine.errors import AuthFailed, ServerError
+
+    async def go() -> None:
+        world = await build_world(1000, 2, kinds=("duplicate",))
+        reconciler, _ = world.reconciler()
+        source = reconciler.back_office
+        original = source.checksums
+        failures = [ServerError("erp 503"), AuthFailed("erp 401")]
+        seen: list[str] = []
+
+        async def flaky(*args: Any, **kwargs: Any) -> Any:
+            if len(seen) < 1:
+                seen.append("503")
+                raise failures[0]
+            return await original(*args, **kwargs)
+
+        source.checksums = flaky  # type: ignore[method-assign]
+        started = world.clock.now()
+        report = await reconciler.run_pass()
+        assert report.complete and report.error is None and seen == ["503"]
+        assert world.clock.now() - started >= 2.0  # waited before repeating
+        assert {f.cause for f in report.findings} == {Cause.DUPLICATE}
+
+        async def refused(*args: Any, **kwargs: Any) -> Any:
+            raise failures[1]
+
+        source.checksums = refused  # type: ignore[method-assign]
+        broken = await reconciler.run_pass()
+        await world.aclose()
+        assert not broken.complete and broken.error == "AuthFailed: erp 401"
+
+    run(go())

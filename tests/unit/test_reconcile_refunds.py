@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from sync_engine.reconcile import Cause, Meter
-from sync_engine.reconcile.refunds import RefundReconciler
+from sync_engine.reconcile.refunds import PostingReconciler, RefundReconciler, payouts
 from tests.harness import SHOPIFY_CREDS, System, build
 
 V = "/admin/api/2026-01"
@@ -86,6 +86,42 @@ def test_credit_memos_match_refunds_and_timing_missing_and_wrong_ones_are_told_a
                 (Cause.TOTAL, memos[1].external_id),
             }
             assert broken.calls == {"back_office": 2} and all(f.drift for f in broken.findings)
+        finally:
+            await system.engine.stop()
+
+    asyncio.run(go())
+
+
+def test_payout_journals_match_their_payouts_by_the_journal_rule() -> None:
+    async def go() -> None:
+        system = await build(skus={"A": 50})
+        try:
+            assert await system.checkout([{"sku": "A", "quantity": 3}]) == 201
+            for hook in await system.flush_webhooks():
+                await system.deliver(hook)
+            await system.engine.orders.drain()
+            async with system.client(system.shopify, "http://shopify.test") as client:
+                assert (await client.post("/_sim/payout")).status_code == 200
+            flow = system.engine.payouts
+            await flow.discover()
+            check = PostingReconciler(
+                channel="shopify",
+                back_office=system.engine.erp,
+                store=system.engine.store,
+                clock=system.clock,
+                meter=Meter(),
+                posting=payouts(system.engine.config.accounts),
+                lag=LAG,
+            )
+            queued = await check.run_pass()
+            assert [(f.cause, f.drift) for f in queued.findings] == [(Cause.SYNC_LAG, False)]
+            assert await flow.work_once() == 1
+            clean = await check.run_pass()
+            assert clean.findings == [] and clean.calls == {"back_office": 1}
+            [entry] = system.erp.state.model.journal.by_id.values()
+            entry.lines = entry.lines[1:]  # someone deleted a line: the totals move
+            broken = await check.run_pass()
+            assert [f.cause for f in broken.findings] == [Cause.TOTAL]
         finally:
             await system.engine.stop()
 
