@@ -24,7 +24,12 @@ from sync_engine.reconcile.findings import Cause, DriftReport, Where, finding
 from sync_engine.reconcile.ledger import jobs_of
 from sync_engine.reconcile.meter import BudgetSpent, Meter
 from sync_engine.reconcile.segments import Window
-from sync_engine.reconcile.sources import BACK_OFFICE_SIDE, CHANNEL_SIDE, literal
+from sync_engine.reconcile.sources import (
+    BACK_OFFICE_SIDE,
+    CHANNEL_SIDE,
+    SuiteQLClient,
+    literal,
+)
 from sync_engine.store import Store
 
 FULFILMENTS_FLOW = "fulfilments"
@@ -46,13 +51,12 @@ class FulfilmentReconciler:
         *,
         channel: str,
         rest: ShopifyRest,
-        back_office: Any,
+        back_office: SuiteQLClient,
         store: Store,
         clock: Clock,
         meter: Meter,
         lag: float = 900.0,
     ) -> None:
-        # ``back_office``: the engine's ``NetSuiteRest`` (SuiteQL pages).
         self.channel = channel
         self.rest = rest
         self.back_office = back_office

@@ -28,6 +28,7 @@ from sync_engine.reconcile.sources import (
     CHANNEL_SIDE,
     NetSuiteOrders,
     ShopifyOrders,
+    SuiteQLClient,
 )
 from sync_engine.store import Store
 
@@ -70,6 +71,8 @@ class ReconcileLoop:
         self.on_report = on_report
         self.reports: deque[DriftReport] = deque(maxlen=REPORTS_KEPT)
         self.passes = 0
+        self.failures: list[str] = []
+        """Passes that raised (a bug, not a platform error: those end up in the report)."""
 
     async def run(self) -> None:
         """Forever: a pass, then ``interval`` of sleep (cancel the task to stop)."""
@@ -78,10 +81,14 @@ class ReconcileLoop:
             await self.clock.sleep(self.interval)
 
     async def run_once(self) -> list[DriftReport]:
-        """One pass per channel now (``rehearsal reconcile``, the end of a run)."""
+        """One pass per reconciler now (``rehearsal reconcile``, the end of a run)."""
         made = []
         for reconciler in self.reconcilers:
-            report = await reconciler.run_pass()
+            try:
+                report = await reconciler.run_pass()
+            except Exception as error:  # one broken reconciler must not stop the others
+                self.failures = [*self.failures[-9:], f"{reconciler.name}: {error!r}"]
+                continue
             self.reports.append(report)
             made.append(report)
             if self.on_report is not None:
@@ -101,7 +108,7 @@ class ReconcileLoop:
                 summary = report.to_json()
                 summary.pop("findings")
                 latest[r.name] = summary
-        return {"passes": self.passes, "latest": latest}
+        return {"passes": self.passes, "latest": latest, "failures": list(self.failures)}
 
 
 def bucket_busy(rest: ShopifyRest, share: float = BUCKET_BUSY_SHARE) -> Callable[[], bool]:
@@ -112,7 +119,7 @@ def bucket_busy(rest: ShopifyRest, share: float = BUCKET_BUSY_SHARE) -> Callable
 def build_order_reconciler(
     *,
     channel: ShopifyChannel,
-    back_office: Any,
+    back_office: SuiteQLClient,
     store: Store,
     clock: Clock,
     rules: MappingRules | None = None,

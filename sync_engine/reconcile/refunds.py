@@ -25,7 +25,7 @@ from sync_engine.reconcile.findings import Cause, DriftReport, Where, finding
 from sync_engine.reconcile.ledger import jobs_of
 from sync_engine.reconcile.meter import BudgetSpent, Meter
 from sync_engine.reconcile.segments import Window
-from sync_engine.reconcile.sources import BACK_OFFICE_SIDE, literal
+from sync_engine.reconcile.sources import BACK_OFFICE_SIDE, SuiteQLClient, literal
 from sync_engine.store import Store
 
 
@@ -91,14 +91,13 @@ class PostingReconciler:
         self,
         *,
         channel: str,
-        back_office: Any,
+        back_office: SuiteQLClient,
         store: Store,
         clock: Clock,
         meter: Meter,
         posting: Posting = REFUNDS,
         lag: float = 900.0,
     ) -> None:
-        # ``back_office``: the engine's ``NetSuiteRest`` (SuiteQL pages).
         self.channel = channel
         self.back_office = back_office
         self.store = store

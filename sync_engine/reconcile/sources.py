@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Protocol
@@ -89,6 +89,21 @@ class BackOfficeRow:
                 if (value := getattr(self, name)) is not None
             },
         }
+
+
+class SuiteQLClient(Protocol):
+    """The part of the NetSuite-style connector (``NetSuiteRest``) reconciliation uses."""
+
+    @property
+    def dest(self) -> Any: ...
+
+    def suiteql_pages(
+        self,
+        q: str,
+        *,
+        kind: str = ...,
+        before_call: Callable[[], Awaitable[None]] | None = ...,
+    ) -> AsyncIterator[list[dict[str, Any]]]: ...
 
 
 class BackOfficeSource(Protocol):
@@ -213,8 +228,7 @@ def _money(row: dict[str, Any], key: str) -> Decimal | None:
 class NetSuiteOrders:
     """The NetSuite-style back office through its REST connector's SuiteQL."""
 
-    def __init__(self, rest: Any, *, meter: Meter) -> None:
-        # ``rest`` is a ``NetSuiteRest``; typed loosely so a test double can stand in.
+    def __init__(self, rest: SuiteQLClient, *, meter: Meter) -> None:
         self.rest = rest
         self.meter = meter
         self.page_size: int = int(rest.dest.query_limit)

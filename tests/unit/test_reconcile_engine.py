@@ -8,6 +8,8 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 
+from sync_engine.connectors.netsuite_rest import NetSuiteRest
+from sync_engine.connectors.shopify_channel import ShopifyChannel
 from sync_engine.reconcile import (
     Cause,
     OrderReconciler,
@@ -39,6 +41,8 @@ def wire(system: System) -> tuple[OrderReconciler, StoreRepair]:
     """How the engine wires it (see the report to the lead): its own connectors and store."""
     engine = system.engine
     settings = engine.config.all_channels["shopify"]
+    channel, erp = engine.channels["shopify"], engine.erp
+    assert isinstance(channel, ShopifyChannel) and isinstance(erp, NetSuiteRest)
     repair = StoreRepair(
         name="shopify",
         channel=engine.channels["shopify"],
@@ -49,8 +53,8 @@ def wire(system: System) -> tuple[OrderReconciler, StoreRepair]:
         record_change=engine.order_changes.record,
     )
     reconciler = build_order_reconciler(
-        channel=engine.channels["shopify"],  # type: ignore[arg-type]
-        back_office=engine.erp,
+        channel=channel,
+        back_office=erp,
         store=engine.store,
         clock=system.clock,
         rules=engine.config.mapping,

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from sync_engine.connectors.netsuite_rest import NetSuiteRest
 from sync_engine.reconcile import Cause, Meter
 from sync_engine.reconcile.findings import Where
 from sync_engine.reconcile.fulfilments import FulfilmentReconciler
@@ -36,6 +37,12 @@ async def ship(system: System, max_orders: int) -> list[dict[str, Any]]:
         return shipped
 
 
+def netsuite(system: System) -> NetSuiteRest:
+    erp = system.engine.erp
+    assert isinstance(erp, NetSuiteRest)
+    return erp
+
+
 def test_tracking_is_read_back_once_and_missing_or_unpicked_shipments_are_found() -> None:
     async def go() -> None:
         system = await build(skus={"A": 50, "B": 50}, engine_overrides=CARRIERS)
@@ -52,7 +59,7 @@ def test_tracking_is_read_back_once_and_missing_or_unpicked_shipments_are_found(
             check = FulfilmentReconciler(
                 channel="shopify",
                 rest=system.engine.shopify,
-                back_office=system.engine.erp,
+                back_office=netsuite(system),
                 store=system.engine.store,
                 clock=system.clock,
                 meter=Meter(),

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from sync_engine.connectors.netsuite_rest import NetSuiteRest
 from sync_engine.reconcile import Cause, Meter
 from sync_engine.reconcile.refunds import PostingReconciler, RefundReconciler, payouts
 from tests.harness import SHOPIFY_CREDS, System, build
@@ -37,6 +38,12 @@ async def refund_one_unit(system: System, order: dict[str, Any]) -> None:
     assert created.status_code == 201
 
 
+def netsuite(system: System) -> NetSuiteRest:
+    erp = system.engine.erp
+    assert isinstance(erp, NetSuiteRest)
+    return erp
+
+
 def test_credit_memos_match_refunds_and_timing_missing_and_wrong_ones_are_told_apart() -> None:
     async def go() -> None:
         system = await build(skus={"A": 50, "B": 50})
@@ -56,7 +63,7 @@ def test_credit_memos_match_refunds_and_timing_missing_and_wrong_ones_are_told_a
             meter = Meter()
             check = RefundReconciler(
                 channel="shopify",
-                back_office=system.engine.erp,
+                back_office=netsuite(system),
                 store=system.engine.store,
                 clock=system.clock,
                 meter=meter,
@@ -106,7 +113,7 @@ def test_payout_journals_match_their_payouts_by_the_journal_rule() -> None:
             await flow.discover()
             check = PostingReconciler(
                 channel="shopify",
-                back_office=system.engine.erp,
+                back_office=netsuite(system),
                 store=system.engine.store,
                 clock=system.clock,
                 meter=Meter(),
