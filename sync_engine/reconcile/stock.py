@@ -7,17 +7,19 @@ hundred SKUs). The back office is read once (``inventory``), each channel's leve
 
     expected = max(0, Σ ATS at the back-office locations mapped there − buffer − held)
 
-where *held* are units of orders the back office does not hold yet, at the channel's sales
-location (the inventory flow's own rule). A difference is drift, unless the engine already
-knows it must push there (its ledger holds a pending adjustment) or the back office changed
-the item within the lag threshold: then it is lag.
+where *held* are units of orders the back office does not hold yet (queued or held by the
+engine, any channel: a unit sold anywhere is gone everywhere), at the channel's sales
+location. The back office is read fresh, so the orders it holds are in its ATS already.
+A difference is drift, unless the engine already knows it must push there (its ledger holds
+a pending adjustment) or the back office changed the item within the lag threshold (an
+allocation, a receipt): then it is lag.
 """
 
 from __future__ import annotations
 
 import contextlib
 import inspect
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +30,7 @@ from sync_engine.connectors.channel import ChannelConnector
 from sync_engine.mapping import MappingRules
 from sync_engine.mapping.skus import back_office_sku
 from sync_engine.reconcile.findings import Cause, DriftReport, Where, finding
+from sync_engine.reconcile.ledger import orders_created_between
 from sync_engine.reconcile.segments import Window
 from sync_engine.store import Store
 
@@ -75,6 +78,7 @@ class StockReconciler:
         clock: Clock,
         rules: MappingRules | None = None,
         lag: float = 900.0,
+        horizon: float = 7 * 86_400.0,
         resync: Callable[[list[str]], Awaitable[object] | object] | None = None,
     ) -> None:
         self.shelves = shelves
@@ -83,6 +87,8 @@ class StockReconciler:
         self.clock = clock
         self.rules = rules or MappingRules()
         self.lag = lag
+        self.horizon = horizon
+        """How far back queued or held orders are counted as units not yet allocated."""
         self.name = "stock"
         self.resync = resync
         """Told the channels whose stock drifted (e.g. schedule the inventory flow's full
@@ -102,8 +108,9 @@ class StockReconciler:
                 ats[(level.sku, level.location)] += level.available
                 with contextlib.suppress(ValueError):
                     changed[level.sku] = max(changed.get(level.sku, 0.0), parse_iso_utc(modified))
+            held = self._unallocated(now)
             for shelf in self.shelves:
-                await self._shelf(shelf, ats, changed, now, report)
+                await self._shelf(shelf, ats, changed, held, now, report)
         except Exception as error:  # a platform error ends the pass, never the loop
             report.complete = False
             report.error = f"{type(error).__name__}: {error}"
@@ -126,6 +133,7 @@ class StockReconciler:
         shelf: StockShelf,
         ats: Mapping[tuple[str, str], int],
         changed: Mapping[str, float],
+        held: Mapping[str, int],
         now: float,
         report: DriftReport,
     ) -> None:
@@ -138,7 +146,6 @@ class StockReconciler:
             sources[str(channel_location)].append(str(erp_location))
         locations = sorted(sources)
         levels = await shelf.connector.levels(list(shelf.item_ids.values()), locations)
-        held = self.store.held_quantities(ledger_key(shelf.name, shelf.sales_location))
         pending = self._pending(shelf)
         for sku, item in sorted(shelf.item_ids.items()):
             for location in locations:
@@ -165,6 +172,21 @@ class StockReconciler:
                         values={"channel": str(shown), "expected": str(expected)},
                     )
                 )
+
+    def _unallocated(self, now: float) -> Counter[str]:
+        """Units of every channel's orders the engine has not got into the back office
+        (queued or held), by back-office SKU, over the last ``horizon``."""
+        units: Counter[str] = Counter()
+        for shelf in self.shelves:
+            for order, state in orders_created_between(
+                self.store, shelf.name, now - self.horizon, now + 1
+            ):
+                if state == "synced":
+                    continue
+                for line in order.lines:
+                    if line.kind == "product" and line.sku:
+                        units[back_office_sku(line.sku, self.rules)] += line.quantity
+        return units
 
     def _pending(self, shelf: StockShelf) -> set[tuple[str, str]]:
         """Keys where the engine's own ledger says a push is due (its target differs from

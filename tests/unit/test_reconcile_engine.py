@@ -164,3 +164,30 @@ def test_a_synced_order_missing_from_the_back_office_is_requeued_once() -> None:
         assert group["code"] == "RECONCILE_REPAIR" and group["state"] == "resolved"
 
     run(scenario)
+
+
+def test_the_engine_loop_runs_every_reconciler_clean_after_a_synced_sale() -> None:
+    from sync_engine.reconcile.wiring import build_engine_loop
+
+    async def scenario(system: System) -> None:
+        await sell(system, 6)
+        for hook in await system.flush_webhooks():
+            await system.deliver(hook)
+        await system.engine.orders.drain()
+        system.clock.advance(2 * LAG)
+        wired = build_engine_loop(system.engine, settings=ReconcileSettings(lag=LAG))
+        assert wired.skipped == {} and set(wired.repairs) == {"shopify"}
+        reports = await wired.loop.run_once()
+        assert [r.channel for r in reports] == ["shopify"] * 4 + ["stock"]
+        assert [len(r.findings) for r in reports] == [0] * 5
+        assert all(r.complete for r in reports)
+        status = wired.loop.status()
+        assert set(status["latest"]) == {
+            "shopify",
+            "shopify:refunds",
+            "shopify:payouts",
+            "shopify:fulfilments",
+            "stock",
+        }
+
+    run(scenario)

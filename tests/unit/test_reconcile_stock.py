@@ -91,3 +91,22 @@ def test_a_fresh_back_office_change_is_lag_not_drift() -> None:
         await system.engine.stop()
 
     run(go())
+
+
+def test_units_of_orders_not_yet_in_the_back_office_are_not_drift() -> None:
+    async def go() -> None:
+        system = await build(skus=SKUS)
+        system.clock.advance(3600)
+        assert await system.checkout([{"sku": "A", "quantity": 4}]) == 201
+        for hook in await system.flush_webhooks():
+            await system.deliver(hook)  # recorded, not yet synced: the ERP still has 30
+        system.clock.advance(3600)
+        queued = await reconciler(system).run_pass()
+        assert queued.findings == []
+        await system.engine.orders.drain()  # now the ERP allocated it: 26 everywhere
+        system.clock.advance(3600)
+        synced = await reconciler(system).run_pass()
+        assert synced.findings == [] and synced.orders_compared == 3
+        await system.engine.stop()
+
+    run(go())
