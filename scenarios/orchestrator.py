@@ -265,6 +265,15 @@ class Rehearsal:
         )
         response.raise_for_status()
 
+    def _reconcile(self) -> dict[str, Any]:
+        """One pass on the engine after drain (lag lets even the newest orders count); the
+        whole report goes to ``reconciliation.json``, its totals to the summary."""
+        response = self.http.post(f"{self.services['engine'].url}/reconcile", timeout=600)
+        response.raise_for_status()
+        report: dict[str, Any] = response.json()
+        (self.results / "reconciliation.json").write_text(json.dumps(report, indent=2))
+        return {k: report[k] for k in ("drift", "by_cause", "calls", "skipped")}
+
     def _get(self, service: str, path: str) -> dict[str, Any]:
         url = self.services[service].url
         response = self.http.get(f"{url}{path}")
@@ -406,6 +415,8 @@ class Rehearsal:
         # The ground truth the verdict was computed from, for anyone who doubts it.
         for name, state in states.items():
             (self.results / f"{name}_state.json").write_text(json.dumps(state, default=str))
+        # The end-of-run reconciliation: found drift is repaired or held, and reported.
+        reconciliation = self._reconcile()
         engine_status = self._get("engine", "/status")
         exceptions = self._get("engine", "/exceptions")["exceptions"]
         held = self._get("engine", "/exceptions/records")["records"]
@@ -430,6 +441,7 @@ class Rehearsal:
             settled_after_load=None if settled_at is None else max(0.0, settled_at - load_ended),
             converged=settled_at is not None,
         )
+        summary["reconciliation"] = reconciliation
         write_outputs(self.results, summary, self.samples)
         return RunResult(
             summary=summary, results_dir=self.results, passed=summary["verdict"] == "pass"

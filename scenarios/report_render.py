@@ -96,6 +96,14 @@ def _back_office_row(summary: dict[str, Any]) -> tuple[str, Any]:
     return (f"{label} calls / 429s", f"{bo['calls']} / {bo.get('throttled_429')}")
 
 
+def _reconciliation_rows(summary: dict[str, Any]) -> list[tuple[str, Any]]:
+    rec = summary.get("reconciliation")
+    if not rec:
+        return []
+    causes = ", ".join(f"{c} {n}" for c, n in sorted(rec["by_cause"].items())) or "none"
+    return [("reconciliation: drift / API calls", f"{rec['drift']} / {rec['calls']} ({causes})")]
+
+
 def table(summary: dict[str, Any]) -> str:
     """The summary as a terminal table."""
     lat = summary["latency_seconds"]
@@ -127,6 +135,7 @@ def table(summary: dict[str, Any]) -> str:
         *_channel_rows(summary),
         _back_office_row(summary),
         ("engine restarts (SIGKILL)", len(summary["engine_kills"])),
+        *_reconciliation_rows(summary),
     ]
     width = max(len(name) for name, _ in rows)
     lines = [f"  {name.ljust(width)}  {_fmt(value)}" for name, value in rows]

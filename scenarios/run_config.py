@@ -59,6 +59,11 @@ def webhook_base(engine_port: int) -> str:
     return f"http://127.0.0.1:{engine_port}/webhooks"
 
 
+RECONCILE_LAG = 60.0
+"""Simulated seconds an order may take to reach the back office before it counts as drift."""
+RECONCILE_INTERVAL = 120.0
+
+
 def engine_config(
     scenario: Scenario,
     started: Started,
@@ -91,6 +96,9 @@ def engine_config(
         "mapping": scenario.mapping.model_dump(mode="json", exclude_unset=True),
         "webhook_address": webhook_base(engine_port),
         "timing": scenario.engine.timing,
+        # A rehearsal lasts minutes of simulated time: reconcile with a lag to match, so the
+        # scheduled passes (lowest priority, same budgets) and the end-of-run pass see it.
+        "reconcile": {"lag": RECONCILE_LAG, "interval": RECONCILE_INTERVAL},
         "alerts": {"url": alerts_url},
         "seed": scenario.seed,
         "clock": clock,

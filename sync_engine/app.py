@@ -39,6 +39,17 @@ def create_app(engine: Engine, *, run_loops: bool = True) -> FastAPI:
     async def status() -> dict[str, Any]:
         return engine.status()
 
+    @app.get("/reconcile")
+    async def last_reconciliation() -> dict[str, Any]:
+        """The last on-demand pass (scheduled passes act on their own findings)."""
+        return engine.reconciliation_summary()
+
+    @app.post("/reconcile")
+    async def reconcile() -> dict[str, Any]:
+        """Reconcile everything now: channels, engine and back office, at the flows' lowest
+        priority; repairs what it can, the rest goes to the exception queue."""
+        return await engine.reconcile_now()
+
     @app.get("/metrics")
     async def metrics() -> Response:
         engine.status()  # refresh the queue-depth gauges

@@ -76,6 +76,20 @@ class ChannelSettings(_Strict):
         return self.sales_location_id or next(iter(self.location_map.values()))
 
 
+class ReconcileConfig(_Strict):
+    """Scheduled reconciliation (``sync_engine.reconcile``): lowest priority, same budgets."""
+
+    enabled: bool = True
+    interval: float = Field(900.0, gt=0)
+    """Simulated seconds between passes."""
+    lag: float = Field(900.0, ge=0)
+    """Orders younger than this missing from the back office are sync lag, not drift."""
+    horizon: float = Field(7 * 86_400.0, gt=0)
+    """How far back a pass looks (simulated seconds)."""
+    max_calls: int = Field(200, ge=1)
+    """API calls one pass may spend; the next pass resumes where it stopped."""
+
+
 class Timing(_Strict):
     """Loop periods and back-off, all in simulated seconds."""
 
@@ -122,6 +136,7 @@ class EngineConfig(_Strict):
     sales_location_id: int | None = None
     """Channel location that checkouts draw from (default: the first mapped one)."""
     mapping: MappingRules = Field(default_factory=MappingRules)
+    reconcile: ReconcileConfig = Field(default_factory=ReconcileConfig)
     accounts: dict[str, str] = Field(default_factory=dict)
     """General-ledger accounts payout journals post to (``bank``, ``clearing``, ``fees``,
     ``refunds``, ``adjustments``); defaults in ``flows.payouts.DEFAULT_ACCOUNTS``."""

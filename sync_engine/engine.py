@@ -29,6 +29,8 @@ from sync_engine.flows.orders import OrderSync
 from sync_engine.flows.payouts import PayoutSync
 from sync_engine.flows.refunds import RefundSync
 from sync_engine.metrics import Metrics
+from sync_engine.reconcile.reconciler import ReconcileSettings
+from sync_engine.reconcile.wiring import build_engine_loop
 from sync_engine.store import open_store
 
 
@@ -135,6 +137,14 @@ class Engine:
             self.refunds,
             self.payouts,
         ]
+        rc = config.reconcile
+        self.last_reconciliation: list[dict[str, Any]] = []
+        self.reconciliation = build_engine_loop(
+            self,
+            interval=rc.interval,
+            settings=ReconcileSettings(lag=rc.lag, horizon=rc.horizon),
+            max_calls=rc.max_calls,
+        )
         self.webhooks_received = 0
         self.webhooks_duplicate = 0
         self.webhooks_rejected = 0
@@ -181,6 +191,28 @@ class Engine:
             except SyncError:
                 await self.clock.sleep(self.config.timing.retry_base * 4)
 
+    async def reconcile_now(self) -> dict[str, Any]:
+        """One reconciliation pass of everything, now (``POST /reconcile``)."""
+        reports = await self.reconciliation.loop.run_once()
+        self.last_reconciliation = [r.to_json() for r in reports]
+        return self.reconciliation_summary()
+
+    def reconciliation_summary(self) -> dict[str, Any]:
+        """The last on-demand pass: drift by cause, calls spent, findings, and what cannot
+        be reconciled (with why)."""
+        by_cause: dict[str, int] = {}
+        for report in self.last_reconciliation:
+            for cause, n in report.get("by_cause", {}).items():
+                by_cause[cause] = by_cause.get(cause, 0) + n
+        return {
+            "drift": sum(int(r.get("drift", 0)) for r in self.last_reconciliation),
+            "by_cause": by_cause,
+            "calls": sum(int(r.get("calls_total", 0)) for r in self.last_reconciliation),
+            "reports": self.last_reconciliation,
+            "skipped": dict(self.reconciliation.skipped),
+            "loop": self.reconciliation.loop.status(),
+        }
+
     async def refresh_catalogue(self) -> None:
         """Read the back office's recent item changes now (best effort: a failure leaves the
         scheduled reads to catch up)."""
@@ -203,6 +235,10 @@ class Engine:
             asyncio.create_task(self.poller.run(), name="order-poller"),
             *(asyncio.create_task(flow.run(), name=flow.flow) for flow in self.job_flows),
         ]
+        if self.config.reconcile.enabled:
+            self._tasks.append(
+                asyncio.create_task(self.reconciliation.loop.run(), name="reconcile")
+            )
 
     async def stop(self) -> None:
         for task in self._tasks:
