@@ -231,6 +231,11 @@ def _write(results: dict[str, dict[str, Any]], out: Path) -> None:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     """Run the benchmark; exit 0 whatever it measures (it reports, it does not judge)."""
+    if args.reconcile:
+        from scenarios import bench_reconcile
+
+        bench_reconcile.main(["--quick"] if args.quick else [])
+        return 0
     only = {k.strip() for k in args.only.split(",")} if args.only else None
     cases = [c for c in CASES if only is None or c.key in only]
     workdir = Path(tempfile.mkdtemp(prefix="rehearsal-bench-"))
@@ -269,4 +274,10 @@ def add_parser(sub: Any) -> None:
     )
     bench.add_argument("--results", type=Path, default=Path("results"),
                        help="folder for outputs (default: results/)")  # fmt: skip
+    bench.add_argument(
+        "--reconcile",
+        action="store_true",
+        help="instead: API calls to reconcile N orders with k planted drifts vs a full scan "
+        "(N = 10k, 100k; k = 0, 10, 100; --quick: N = 10k)",
+    )
     bench.set_defaults(func=cmd_bench)
