@@ -4,10 +4,7 @@ Reading the store costs no API budget, so it stands in for the channel wherever 
 back office is checked against the engine's synced orders window by window, and the channel
 only has to confirm that the engine saw every order (one count or a few listings).
 
-The store contract has no query by creation time yet; :func:`orders_created_between` reads it
-through the method the contract should grow (``Store.orders_created_between(channel, start,
-end) -> list[tuple[Order, str]]``), and until then through the two implementations' own
-tables (read-only SQL on ``orders``, or the memory store's rows under its lock).
+Orders come from ``Store.orders_created_between`` and jobs from ``Store.jobs``.
 
 What each synced order should look like in the back office is the mapping's answer
 (:func:`~sync_engine.mapping.map_order`), computed once per order version and cached.
@@ -15,7 +12,6 @@ What each synced order should look like in the back office is the mapping's answ
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -27,14 +23,7 @@ from sync_engine.mapping.skus import ANY_SKU
 from sync_engine.model import Order
 from sync_engine.reconcile.segments import Summand, Window
 from sync_engine.store import Store
-from sync_engine.store.memory import MemoryStore
-from sync_engine.store.sqlbase import SqlStore
 
-ORDERS_CREATED_BETWEEN = """
-SELECT payload, state FROM orders
-WHERE channel = :channel AND created_ts >= :start AND created_ts < :end
-"""
-JOBS_OF_FLOW = "SELECT record_key, payload, state, created_at FROM jobs WHERE flow = :flow"
 CHANGES_FLOW = "order_changes"
 """The flow that carries edits and cancellations after an order's create (its job payload
 holds the whole order at that version; the store's order row keeps the first version)."""
@@ -48,43 +37,12 @@ def orders_created_between(
 ) -> list[tuple[Order, str]]:
     """The channel's orders the engine recorded with ``start <= created_ts < end``, with their
     state (pending, synced, exception)."""
-    method = getattr(store, "orders_created_between", None)
-    if callable(method):
-        rows: list[tuple[Order, str]] = method(channel, start, end)
-        return rows
-    if isinstance(store, SqlStore):
-        params = {"channel": channel, "start": start, "end": end}
-        found = store._read(ORDERS_CREATED_BETWEEN, params)
-        return [(Order.from_json(json.loads(payload)), str(state)) for payload, state in found]
-    if isinstance(store, MemoryStore):
-        with store._lock:
-            # ``OrderState`` is a ``str`` enum: the member is the state's text already.
-            return [
-                (row.order, row.state)
-                for (name, _), row in store._orders.items()
-                if name == channel and start <= row.order.created_ts < end
-            ]
-    raise TypeError(f"{type(store).__name__} cannot list orders by creation time")
+    return store.orders_created_between(channel, start, end)
 
 
 def jobs_of(store: Store, flow: str) -> list[Job]:
-    """Every job of ``flow``, any state (the contract should grow ``Store.jobs(flow)``; until
-    then, read the same way as :func:`orders_created_between`)."""
-    method = getattr(store, "jobs", None)
-    if callable(method):
-        rows: list[Job] = method(flow)
-        return rows
-    if isinstance(store, SqlStore):
-        found = store._read(JOBS_OF_FLOW, {"flow": flow})
-        return [(str(k), json.loads(p), str(s), float(c)) for k, p, s, c in found]
-    if isinstance(store, MemoryStore):
-        with store._lock:
-            return [
-                (row.record_key, dict(row.payload), row.state, row.created_at)
-                for (name, _), row in store._jobs.items()
-                if name == flow
-            ]
-    raise TypeError(f"{type(store).__name__} cannot list jobs")
+    """Every job of ``flow``, any state."""
+    return store.jobs(flow)
 
 
 @dataclass(frozen=True, kw_only=True)

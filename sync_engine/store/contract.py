@@ -179,6 +179,13 @@ class Store(abc.ABC):
         """
 
     @abc.abstractmethod
+    def orders_created_between(
+        self, channel: str, start: float, end: float
+    ) -> list[tuple[Order, str]]:
+        """The channel's orders recorded with ``start <= created_ts < end``, with their state
+        (reconciliation's free side: what the engine saw, at no API cost)."""
+
+    @abc.abstractmethod
     def get_order(self, channel: str, order_id: str) -> tuple[Order, str] | None:
         """An order as recorded and its state (pending, synced, exception), or None."""
 
@@ -287,6 +294,10 @@ class Store(abc.ABC):
         self, job: DueJob, *, now: float, reason: str, code: str | None, fingerprint: str
     ) -> None:
         """Hold the job with its reason in the exception queue (group ``fingerprint``)."""
+
+    @abc.abstractmethod
+    def jobs(self, flow: str) -> list[tuple[str, dict[str, Any], str, float]]:
+        """Every job of ``flow`` in any state: (record key, payload, state, created_at)."""
 
     @abc.abstractmethod
     def job_counts(self) -> dict[str, dict[str, int]]:

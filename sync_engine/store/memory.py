@@ -375,6 +375,24 @@ class MemoryStore(Store):
                 if j.state == "exception"
             ]
 
+    def orders_created_between(
+        self, channel: str, start: float, end: float
+    ) -> list[tuple[Order, str]]:
+        with self._lock:
+            return [
+                (row.order, row.state.value)
+                for (name, _), row in self._orders.items()
+                if name == channel and start <= row.order.created_ts < end
+            ]
+
+    def jobs(self, flow: str) -> list[tuple[str, dict[str, Any], str, float]]:
+        with self._lock:
+            return [
+                (j.record_key, dict(j.payload), j.state, j.created_at)
+                for j in self._jobs.values()
+                if j.flow == flow
+            ]
+
     def get_order(self, channel: str, order_id: str) -> tuple[Order, str] | None:
         with self._lock:
             row = self._orders.get((channel, order_id))

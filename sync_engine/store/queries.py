@@ -319,3 +319,9 @@ WHERE exception_fp = :fingerprint AND state = 'exception'
 """
 
 GET_ORDER = "SELECT payload, state FROM orders WHERE channel = :channel AND order_id = :order_id"
+
+ORDERS_CREATED_BETWEEN = """
+SELECT payload, state FROM orders
+WHERE channel = :channel AND created_ts >= :start AND created_ts < :end
+"""
+JOBS_OF_FLOW = "SELECT record_key, payload, state, created_at FROM jobs WHERE flow = :flow"

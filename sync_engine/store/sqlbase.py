@@ -176,6 +176,17 @@ class SqlStore(Store):
             for c, o, fp, reason in self._read(q.HELD_RECORDS)
         ]
 
+    def orders_created_between(
+        self, channel: str, start: float, end: float
+    ) -> list[tuple[Order, str]]:
+        params = {"channel": channel, "start": start, "end": end}
+        rows = self._read(q.ORDERS_CREATED_BETWEEN, params)
+        return [(Order.from_json(json.loads(payload)), str(state)) for payload, state in rows]
+
+    def jobs(self, flow: str) -> list[tuple[str, dict[str, Any], str, float]]:
+        rows = self._read(q.JOBS_OF_FLOW, {"flow": flow})
+        return [(str(k), json.loads(p), str(s), float(c)) for k, p, s, c in rows]
+
     def get_order(self, channel: str, order_id: str) -> tuple[Order, str] | None:
         rows = self._read(q.GET_ORDER, {"channel": channel, "order_id": order_id})
         if not rows:

@@ -57,3 +57,19 @@ def test_jobs_survive_a_restart(backing: Backing) -> None:
     backing.open().enqueue_jobs("payouts", [("p-1", {"net": "10.00"})], now=0.0)
     (job,) = backing.open().due_jobs("payouts", now=1.0, limit=5)
     assert job.payload == {"net": "10.00"}
+
+
+@every_store
+def test_orders_by_creation_time_and_jobs_of_a_flow(backing: Backing) -> None:
+    from tests.unit.test_store_contract import LOC, order
+
+    store = backing.open()
+    store.ingest_orders([order(1), order(2)], now=1.0, sales_location=LOC)
+    created = order(1).created_ts
+    found = store.orders_created_between("shopify", created, created + 1)
+    assert sorted(o.order_id for o, state in found) == ["1", "2"]
+    assert {state for _, state in found} == {"pending"}
+    assert store.orders_created_between("shopify", created + 1, created + 2) == []
+    store.enqueue_jobs("refunds", [("r-1", {"a": 1})], now=3.0)
+    assert store.jobs("refunds") == [("r-1", {"a": 1}, "pending", 3.0)]
+    assert store.jobs("payouts") == []
