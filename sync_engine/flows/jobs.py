@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import abc
 import random
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from typing import Any, TypeVar
 
 from simclock import Clock
 from sync_engine.config import Timing
@@ -22,6 +23,8 @@ from sync_engine.flows.fingerprints import fingerprint
 from sync_engine.retry import decide
 from sync_engine.store import Store
 from sync_engine.store.contract import DueJob
+
+T = TypeVar("T")
 
 BATCH = 20
 """Jobs performed per tick of one flow."""
@@ -59,6 +62,28 @@ class JobFlow(abc.ABC):
         self.on_exception = on_exception
         self.done = 0
         self.held = 0
+
+    def record_one(self, key: str, payload: dict[str, Any]) -> bool:
+        """Queue one record pushed to us (a webhook); False if it was already queued."""
+        return self.store.enqueue_jobs(self.flow, [(key, payload)], now=self.clock.now()) == 1
+
+    async def enqueue_pages(
+        self,
+        pages: AsyncIterator[tuple[list[T], str]],
+        cursor_key: str,
+        job: Callable[[T], tuple[str, dict[str, Any]]],
+    ) -> int:
+        """Queue every page a source yields, each with the cursor after it (one transaction
+        per page); returns how many records were new."""
+        new = 0
+        async for records, cursor in pages:
+            new += self.store.enqueue_jobs(
+                self.flow,
+                [job(r) for r in records],
+                now=self.clock.now(),
+                cursor=(cursor_key, cursor),
+            )
+        return new
 
     @abc.abstractmethod
     async def discover(self) -> int:

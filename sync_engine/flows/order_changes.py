@@ -52,8 +52,7 @@ class OrderChangeSync(JobFlow):
 
     def record(self, order: Order) -> bool:
         """Queue a change the ingress received; False if this version was already queued."""
-        job = (change_key(order), {"order": order.to_json()})
-        return self.store.enqueue_jobs(self.flow, [job], now=self.clock.now()) == 1
+        return self.record_one(change_key(order), {"order": order.to_json()})
 
     async def discover(self) -> int:
         return 0  # changes are pushed to us by webhooks (``record``)

@@ -78,11 +78,11 @@ class PayoutSync(JobFlow):
     async def discover(self) -> int:
         new = 0
         for name, source in self.sources.items():
-            async for payouts, cursor in source.payouts_since(self.store.get(cursor_key(name))):
-                jobs = [(p.external_id, payout_payload(p)) for p in payouts]
-                new += self.store.enqueue_jobs(
-                    self.flow, jobs, now=self.clock.now(), cursor=(cursor_key(name), cursor)
-                )
+            key = cursor_key(name)
+            pages = source.payouts_since(self.store.get(key))
+            new += await self.enqueue_pages(
+                pages, key, lambda p: (p.external_id, payout_payload(p))
+            )
         return new
 
     async def perform(self, job: DueJob) -> None:

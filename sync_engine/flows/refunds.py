@@ -89,17 +89,16 @@ class RefundSync(JobFlow):
 
     def record(self, refund: Refund) -> bool:
         """Queue a refund a webhook carried (the poll finds the same one under the same key)."""
-        job = (refund.external_id, refund_payload(refund))
-        return self.store.enqueue_jobs(self.flow, [job], now=self.clock.now()) == 1
+        return self.record_one(refund.external_id, refund_payload(refund))
 
     async def discover(self) -> int:
         new = 0
         for name, source in self.sources.items():
-            async for refunds, cursor in source.refunds_since(self.store.get(cursor_key(name))):
-                jobs = [(r.external_id, refund_payload(r)) for r in refunds]
-                new += self.store.enqueue_jobs(
-                    self.flow, jobs, now=self.clock.now(), cursor=(cursor_key(name), cursor)
-                )
+            key = cursor_key(name)
+            pages = source.refunds_since(self.store.get(key))
+            new += await self.enqueue_pages(
+                pages, key, lambda r: (r.external_id, refund_payload(r))
+            )
         return new
 
     async def perform(self, job: DueJob) -> None:

@@ -214,7 +214,6 @@ class Store(abc.ABC):
     def held_records(self) -> list[dict[str, Any]]:
         """Every record held in the exception queue now: channel, order id, fingerprint,
         reason. One row per record (the group rows of ``exceptions`` keep only a sample)."""
-        raise NotImplementedError
 
     @abc.abstractmethod
     def set_exception_state(self, fingerprint: str, state: str, now: float) -> bool:
