@@ -51,7 +51,16 @@ from scenarios.schema import Scenario
 from simclock import ScaledClock
 from sync_engine.config import Timing
 
-SAMPLE_EVERY_WALL = 1.0
+SAMPLE_EVERY_SIM = 1.0
+"""Ground truth is sampled once per simulated second ..."""
+SAMPLE_MIN_WALL = 0.2
+"""... but no more often than five times a wall second (a heavily compressed run, such as a
+24-hour day at time_scale 300, samples every 60 simulated seconds instead)."""
+
+
+def sample_interval(time_scale: float) -> float:
+    """Simulated seconds between two samples of a run at ``time_scale``."""
+    return max(SAMPLE_EVERY_SIM, SAMPLE_MIN_WALL * time_scale)
 
 
 @dataclass(kw_only=True)
@@ -369,7 +378,7 @@ class Rehearsal:
             self._sample(self._load_started)
             self._maybe_ship()
             self._maybe_kill(self.clock.now() - self._load_started, pending_kills)
-            self.clock.sleep_blocking(SAMPLE_EVERY_WALL * sc.time_scale)
+            self.clock.sleep_blocking(sample_interval(sc.time_scale))
         if locust.popen is not None and locust.popen.returncode not in (0, None):
             raise ProcessFailed(
                 f"locust exited with {locust.popen.returncode}; log "
@@ -404,7 +413,7 @@ class Rehearsal:
                     return settled_since
             else:
                 settled_since = None
-            self.clock.sleep_blocking(SAMPLE_EVERY_WALL * sc.time_scale)
+            self.clock.sleep_blocking(sample_interval(sc.time_scale))
         return None
 
     def _finish(self, started: Started, load_ended: float, settled_at: float | None) -> RunResult:
