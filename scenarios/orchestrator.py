@@ -19,6 +19,7 @@ import json
 import random
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +29,7 @@ import httpx
 
 import loadtests
 from scenarios import alert_sink, catalogue
+from scenarios.drift_probe import PROBE_EVERY_WALL, probe
 from scenarios.invariants import Findings, check_channels
 from scenarios.invariants_channels import read_back_office, read_channel
 from scenarios.platforms import BACK_OFFICES, CHANNELS, credentials_for
@@ -39,6 +41,7 @@ from scenarios.processes import (
     python_module,
     wait_ready,
 )
+from scenarios.progress import RunProgress
 from scenarios.run_config import (
     Started,
     engine_config,
@@ -73,6 +76,9 @@ class RunOptions:
     kill_engine_random: int = 0
     """SIGKILL the engine this many more times, at seeded random points during the load."""
     echo: Any = print
+    interactive: bool | None = None
+    """Progress bar and live line redrawn in place (default: when stdout is a terminal);
+    otherwise a plain line every few seconds."""
 
 
 @dataclass(kw_only=True)
@@ -107,6 +113,17 @@ class Rehearsal:
         """When (simulated s after the load started) orders last came in or reached the back
         office, as far as the samples saw."""
         self.http = httpx.Client(timeout=30.0)
+        self.started: Started | None = None
+        self._phase, self._phase_origin = "load", 0.0
+        self._next_probe_wall = 0.0
+        self.progress = RunProgress(
+            duration=scenario.duration,
+            drain_timeout=scenario.drain_timeout,
+            channels=[c.name for c in scenario.channels],
+            back_office=self.back_office,
+            echo=options.echo,
+            interactive=options.interactive,
+        )
 
     @property
     def mock_names(self) -> list[str]:
@@ -309,8 +326,19 @@ class Rehearsal:
             previous["sales_orders"],
         ):
             self._last_activity_t = row["t"]
+        row.update(self._drift())
         self.samples.append(row)
+        self.progress.update(self._phase, self.clock.now() - self._phase_origin, row)
         return row
+
+    def _drift(self) -> dict[str, Any]:
+        """Stock drift and oversold units so far, from the mocks' states when a probe is due
+        (blank otherwise: a state read is heavier than a stats read)."""
+        if self.started is None or time.monotonic() < self._next_probe_wall:
+            return {"stock_drift_units": None, "oversold_so_far": None}
+        self._next_probe_wall = time.monotonic() + PROBE_EVERY_WALL
+        states = {name: self._get(name, "/_mock/state") for name in self.mock_names}
+        return probe(self.scenario, self.started, states)
 
     def _random_kill_times(self) -> list[float]:
         """Seeded kill points spread over the load (5%–95% of it), reproducible per scenario."""
@@ -341,6 +369,7 @@ class Rehearsal:
         try:
             return self._run()
         finally:
+            self.progress.close()
             for service in reversed(list(self.services.values())):
                 service.stop()
             self.http.close()
@@ -360,6 +389,7 @@ class Rehearsal:
             wait_ready(self.services[service], "/_mock/stats", self.clock)
         engine_port = free_port()
         started = self._seed_all(engine_port)
+        self.started = started
         channels = ", ".join(f"{c.name} ({c.platform})" for c in sc.channels)
         echo(
             f"  mocks up and seeded: {len(self.products)} SKUs on {channels}; "
@@ -371,7 +401,7 @@ class Rehearsal:
 
         self._install_faults()
         locust = self._start_load(started)
-        self._load_started = self.clock.now()
+        self._load_started = self._phase_origin = self.clock.now()
         echo(f"  load running: {sc.duration:.0f} sim s at time_scale {sc.time_scale:g}")
         pending_kills = sorted(self.options.kill_engine_at + self._random_kill_times())
         while locust.alive():
@@ -384,7 +414,8 @@ class Rehearsal:
                 f"locust exited with {locust.popen.returncode}; log "
                 f"{locust.log_path}:\n{locust.log_tail()}"
             )
-        load_ended = self.clock.now()
+        load_ended = self._phase_origin = self.clock.now()
+        self._phase = "drain"
         echo("  load finished; draining")
         settled_at = self._drain(load_ended, pending_kills)
         return self._finish(started, load_ended, settled_at)

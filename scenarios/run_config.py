@@ -160,19 +160,26 @@ def sample_row(
     office = BACK_OFFICES[bo].counters(stats[bo])
     channels = {c.name: CHANNELS[c.platform].counters(stats[c.name]) for c in scenario.channels}
     accepted = sum(c.accepted for c in channels.values())
+    rejected = sum(c.rejected for c in channels.values())
     row: dict[str, Any] = {
         "t": round(t, 2),
+        "arrivals": accepted + rejected,
         "accepted": accepted,
-        "rejected": sum(c.rejected for c in channels.values()),
+        "rejected": rejected,
         "sales_orders": office.orders,
+        "synced": office.orders,
         "backlog": accepted - office.orders,
     }
+    row.update(_flow_backlogs(engine, orders=accepted - office.orders))
+    engine_channels = engine.get("channels") or {}
     for name, counters in channels.items():
         row[f"{name}_accepted"] = counters.accepted
         row[f"{name}_calls"] = counters.calls
         row[f"{name}_429"] = counters.throttled
+        row[f"{name}_budget_use"] = _budget_use(engine_channels.get(name))
     row[f"{bo}_calls"] = office.calls
     row[f"{bo}_rejected"] = office.throttled
+    row[f"{bo}_budget_use"] = (engine.get("erp") or {}).get("utilisation")
     if bo == "erp":
         row["erp_in_flight_max"] = office.max_in_flight
     row["webhooks_pending"] = sum(c.webhooks_pending for c in channels.values())
@@ -184,3 +191,33 @@ def sample_row(
     full_sync = (engine.get("inventory") or {}).get("last_full_sync")
     row["engine_full_sync_t"] = None if full_sync is None else round(full_sync - origin, 2)
     return row
+
+
+JOB_FLOWS = ("fulfilments", "refunds", "order_changes", "payouts")
+"""The engine's job flows, each with a backlog column (``backlog_<flow>``)."""
+WAITING_JOB_STATES = ("pending",)
+"""Job states still to be done (``done`` is finished; ``exception`` is held, not backlog)."""
+
+
+def _flow_backlogs(engine: dict[str, Any], *, orders: int) -> dict[str, Any]:
+    """Backlog by flow: orders (ground truth: accepted and not yet in the back office), each
+    job flow's waiting jobs and the stock pushes due, as the engine reports them (blank while
+    the engine is down)."""
+    jobs = engine.get("jobs") or {}
+    row: dict[str, Any] = {"backlog_orders": orders}
+    for flow in JOB_FLOWS:
+        counts = jobs.get(flow)
+        row[f"backlog_{flow}"] = (
+            None if counts is None else sum(int(counts.get(s) or 0) for s in WAITING_JOB_STATES)
+        )
+    row["backlog_stock_pushes"] = (engine.get("inventory") or {}).get("pending_pushes")
+    return row
+
+
+def _budget_use(status: dict[str, Any] | None) -> float | None:
+    """Share of a channel's API budget the engine spends (0..1, its own measurement over the
+    last window: calls or cost points per second ÷ the learned rate)."""
+    budget = (status or {}).get("budget")
+    if not isinstance(budget, dict) or budget.get("utilisation") is None:
+        return None
+    return float(budget["utilisation"])

@@ -277,6 +277,8 @@ class Engine:
                 "back_office": self.erp.name,
                 "connector": self.erp.connector_id,
                 "concurrency_limit": round(self.orders.governor.limit, 2),
+                "in_flight": self.orders.governor.in_flight,
+                "utilisation": round(self.orders.governor.utilisation(), 4),
                 "rejections": self.orders.governor.rejections,
                 "circuit": self.erp.breaker.stats(),
             },

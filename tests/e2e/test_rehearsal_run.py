@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import itertools
 import json
 import subprocess
 import sys
@@ -54,6 +56,19 @@ def test_flash_sale_converges_while_both_limits_bite(tmp_path: Path) -> None:
     results = next(tmp_path.iterdir())
     for name in ("timeseries.csv", "timeseries.png", "shopify_state.json", "erp_state.json"):
         assert (results / name).stat().st_size > 0
+    # The time series: one row per simulated second (time_scale 4 samples four times a wall
+    # second), backlog by flow, budget use, and drift probed from the mocks' states.
+    with (results / "timeseries.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    steps = [float(b["t"]) - float(a["t"]) for a, b in itertools.pairwise(rows)]
+    assert sorted(steps)[len(steps) // 2] < 2.0
+    for column in ("arrivals", "synced", "backlog_orders", "backlog_refunds", "shopify_budget_use"):
+        assert column in rows[0]
+    assert max(float(r["shopify_budget_use"] or 0) for r in rows) > 0.5
+    probed = [int(r["stock_drift_units"]) for r in rows if r["stock_drift_units"]]
+    assert len(probed) >= 3
+    # A plain progress line shows the run moving in a log.
+    assert "[load" in output and "backlog" in output
     # Tokens and webhook secrets live in a private temp dir, never under results/.
     text = "".join(p.read_text(errors="replace") for p in results.iterdir() if p.suffix != ".png")
     assert "shpat_" not in text and "access_token" not in text and "webhook_secret" not in text

@@ -182,3 +182,43 @@ def test_sample_row_adds_channels_up_against_fulfils_sales() -> None:
     assert row["shopware_accepted"] == 6 and row["fulfil_rejected"] == 2
     assert not row["engine_up"] and "erp_in_flight_max" not in row
     assert row["engine_full_sync_t"] is None
+
+
+def test_sample_row_gives_arrivals_backlog_by_flow_and_budget_use() -> None:
+    sc = Scenario.model_validate(BASE)
+    row = sample_row(
+        sc,
+        t=5.0,
+        stats={
+            "shopify": {"calls": 9, "throttled": 0, "checkouts": {"accepted": 7, "rejected": 3}},
+            "erp": {"calls": 20, "rejected_concurrency": 0, "sales_orders": 4},
+        },
+        engine={
+            "erp": {"concurrency_limit": 10.0, "utilisation": 0.8},
+            "channels": {"shopify": {"budget": {"utilisation": 0.95}}},
+            "jobs": {"refunds": {"pending": 2, "done": 5, "exception": 1}, "fulfilments": {}},
+            "inventory": {"pending_pushes": 6},
+        },
+    )
+    assert row["arrivals"] == 10 and row["synced"] == 4
+    assert row["backlog_orders"] == row["backlog"] == 3
+    # Held jobs are not backlog; a flow the engine reports nothing for has none waiting.
+    assert row["backlog_refunds"] == 2 and row["backlog_fulfilments"] == 0
+    assert row["backlog_payouts"] is None and row["backlog_stock_pushes"] == 6
+    assert row["shopify_budget_use"] == 0.95 and row["erp_budget_use"] == 0.8
+
+
+def test_sample_row_with_the_engine_down_leaves_engine_columns_blank() -> None:
+    sc = Scenario.model_validate(BASE)
+    row = sample_row(
+        sc,
+        t=5.0,
+        stats={
+            "shopify": {"calls": 1, "throttled": 0, "checkouts": {"accepted": 2, "rejected": 0}},
+            "erp": {"calls": 1, "sales_orders": 1},
+        },
+        engine={},
+    )
+    assert row["backlog_orders"] == 1
+    assert row["backlog_refunds"] is None and row["backlog_stock_pushes"] is None
+    assert row["shopify_budget_use"] is None and row["erp_budget_use"] is None
