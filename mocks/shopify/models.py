@@ -49,6 +49,7 @@ from mocks.shopify.schemas import (
 )
 from mocks.shopify.seeding import seed_catalog
 from mocks.shopify.snapshot import state_of, stats_of
+from mocks.shopify.staff import StaffDesk
 from mocks.shopify.storefront import place_order
 from simclock import Clock
 
@@ -103,6 +104,7 @@ class ShopifyModel:
         """Bundle sku -> component sku -> units per bundle (seeded)."""
         self.fulfillment_book = FulfillmentBook(self)
         self.refund_desk = RefundDesk(self)
+        self.staff_desk = StaffDesk(self)
         self.ledger = PaymentsLedger(self)
         self.stats_ = CallStats()
         self._next = {

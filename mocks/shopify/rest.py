@@ -4,7 +4,8 @@ Admin API (under ``/admin/api/{version}/``, behind the gate): fulfillment orders
 and tracking, refunds (and ``refunds/calculate.json``), order cancel, transactions, Shopify
 Payments balance, balance transactions and payouts, product creation (daily variant quota).
 Storefront/simulation (no auth, no bucket): ``/_sim/payout``, ``/_sim/start-picking``,
-``/_sim/edit-order``. Each route reads parameters, makes one model call and serialises.
+``/_sim/edit-order``, ``/_sim/staff`` (store staff in the admin UI: ``staff.py``). Each route
+reads parameters, makes one model call and serialises.
 """
 
 from __future__ import annotations
@@ -121,3 +122,8 @@ def build_more_sim_routes(router: APIRouter) -> None:
     async def edit(request: Request) -> dict[str, Any]:
         body = parse_json_object(await request.body(), admin=False)
         return {"order": edit_order(_model(request), body)}
+
+    @router.post("/staff")
+    async def staff(request: Request) -> dict[str, Any]:
+        body = parse_json_object(await request.body(), admin=False)
+        return _model(request).staff_desk.act(body)

@@ -60,5 +60,6 @@ def state_of(model: ShopifyModel) -> dict[str, Any]:
             bt.resource("paid" if bt.payout_id else "pending") for bt in ledger.balance.values()
         ],
         "payouts": [p.resource() for p in ledger.payouts.values()],
+        "staff": model.staff_desk.counts(),
         "stats": stats_of(model),
     }
