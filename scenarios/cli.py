@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from scenarios import catalogue, compare, exceptions_cli, reconcile_cli
+from scenarios import catalogue, compare, exceptions_cli, reconcile_cli, sweep
 from scenarios.connector_pins import PinError, apply_pins
 from scenarios.loader import ScenarioError, load
 from scenarios.platforms import BACK_OFFICES, CHANNELS, credentials_for
@@ -209,6 +209,7 @@ def parser() -> argparse.ArgumentParser:
     exceptions_cli.add_parser(sub)
     reconcile_cli.add_parser(sub)
     compare.add_parser(sub)
+    sweep.add_parser(sub)
 
     mocks = sub.add_parser("mocks", help="start mock platforms alone until interrupted")
     mocks.add_argument(
