@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from loadtests.arrivals import Curve, arrival_times, expected_count, parse_curve
 from loadtests.channels import ChannelSpec, channel_picker, parse_channels
+from loadtests.staff import StaffSpec, staff_arrivals
 
 CUSTOMER_POOL_RATIO = 3.0
 """Customers in the pool per expected checkout: about one order in seven is a repeat buyer."""
@@ -38,6 +39,8 @@ class RequestKind(StrEnum):
 
     CHECKOUT = "checkout"
     STOCK_MOVEMENT = "stock-movement"
+    STAFF = "staff"
+    """Store staff acting on a channel's orders (``loadtests.staff``)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -284,6 +287,8 @@ class LoadConfig:
     report_path: str | None
     channels: tuple[ChannelSpec, ...] = ()
     """Where checkouts go; one Shopify channel at ``shopify_url`` when the file names none."""
+    staff: StaffSpec = field(default_factory=StaffSpec)
+    """Store staff's actions on the channels' orders (``loadtests.staff``)."""
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any]) -> LoadConfig:
@@ -310,6 +315,7 @@ class LoadConfig:
             dispatchers=int(raw.get("dispatchers", DEFAULT_DISPATCHERS)),
             report_path=raw.get("report_path"),
             channels=channels,
+            staff=StaffSpec.from_mapping(raw.get("staff")),
         )
         if config.time_scale <= 0:
             raise ValueError(f"load config: time_scale must be > 0, got {config.time_scale}")
@@ -323,8 +329,8 @@ class LoadConfig:
         return config
 
     def plan(self) -> list[PlannedRequest]:
-        """The run's full request plan (see `build_plan`)."""
-        return build_plan(
+        """The run's full request plan (see `build_plan`), staff actions merged in by time."""
+        plan = build_plan(
             curve=self.curve,
             duration=self.duration,
             seed=self.seed,
@@ -334,6 +340,11 @@ class LoadConfig:
             back_office=self.back_office,
             channels=[(c.name, c.share) for c in self.channels],
         )
+        staff = [
+            PlannedRequest(sim_t=a.sim_t, kind=RequestKind.STAFF, body=a.body, channel=a.channel)
+            for a in staff_arrivals(self.staff, seed=self.seed)
+        ]
+        return sorted([*plan, *staff], key=lambda request: request.sim_t) if staff else plan
 
     def channel(self, name: str | None) -> ChannelSpec:
         """A planned checkout's channel (None: the first, the only one)."""

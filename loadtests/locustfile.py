@@ -50,10 +50,18 @@ CONNECTIONS_PER_HOST = 100
 IDLE_S = 1.0
 """How often a dispatcher with nothing left to send wakes up (until the shape stops the run)."""
 
-ACCEPTED = {RequestKind.CHECKOUT: 201, RequestKind.STOCK_MOVEMENT: 200}
+ACCEPTED = {
+    RequestKind.CHECKOUT: 201,
+    RequestKind.STOCK_MOVEMENT: 200,
+    RequestKind.STAFF: 200,
+}
 """Status meaning the request did what it asked."""
 
-REFUSED = {RequestKind.CHECKOUT: "sold out", RequestKind.STOCK_MOVEMENT: "refused"}
+REFUSED = {
+    RequestKind.CHECKOUT: "sold out",
+    RequestKind.STOCK_MOVEMENT: "refused",
+    RequestKind.STAFF: "none eligible",
+}
 """Label of the legitimate 409 outcome, reported as a success under its own request name."""
 
 log = logging.getLogger(__name__)
@@ -79,12 +87,16 @@ class _Run:
         """Absolute URL of a request's route (the back office is not Locust's --host)."""
         if request.kind is RequestKind.CHECKOUT:
             return f"{self.config.channel(request.channel).url}/_sim/checkout"
+        if request.kind is RequestKind.STAFF:
+            return f"{self.config.channel(request.channel).url}/_sim/staff"
         return f"{self.config.erp_url}/_sim/stock-movement"
 
     def name(self, request: PlannedRequest) -> str:
         """Locust's request name: the stream, and the channel when there are several."""
         if request.kind is RequestKind.CHECKOUT and len(self.config.channels) > 1:
             return f"{request.kind.value} {self.config.channel(request.channel).name}"
+        if request.kind is RequestKind.STAFF:
+            return f"{request.kind.value} {request.body['action']}"
         return request.kind.value
 
     def drained(self) -> bool:

@@ -139,6 +139,9 @@ def load_config(
         },
         "dispatchers": sc.dispatchers,
         "report_path": report_path,
+        "staff": sc.staff.load_config(
+            duration=sc.duration, channels=tuple(c.name for c in sc.channels)
+        ),
     }
 
 

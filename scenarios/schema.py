@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from mocks.common.fault_rules import FaultPlanError, parse_rules
+from scenarios.staff import Staff, StaffActions
 from sync_engine.mapping.rules import MappingRules
 
 FAULT_PLATFORMS = ("shopify", "shopline", "shopware", "fulfil", "erp")
@@ -234,6 +235,7 @@ class Scenario(_Strict):
     dispatchers: int = Field(4, ge=1, le=64)
     faults: list[ScenarioFault] = Field(default_factory=list)
     """Fault timeline; each platform's rules are PUT to its ``/_mock/faults`` as load starts."""
+    staff: Staff = Field(default_factory=StaffActions)
 
     @field_validator("arrival_curve")
     @classmethod
