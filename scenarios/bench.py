@@ -231,6 +231,10 @@ def _write(results: dict[str, dict[str, Any]], out: Path) -> None:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     """Run the benchmark; exit 0 whatever it measures (it reports, it does not judge)."""
+    if args.time_compression:
+        from scenarios import bench_timescale
+
+        return bench_timescale.main(args)
     if args.reconcile:
         from scenarios import bench_reconcile
 
@@ -279,5 +283,17 @@ def add_parser(sub: Any) -> None:
         action="store_true",
         help="instead: API calls to reconcile N orders with k planted drifts vs a full scan "
         "(N = 10k, 100k; k = 0, 10, 100; --quick: N = 10k)",
+    )
+    bench.add_argument(
+        "--time-compression",
+        action="store_true",
+        help="instead: one scenario at several time_scales; backlog peak and drain seconds "
+        "compared (agree within 10%%?); results/bench/time_compression.json",
+    )
+    bench.add_argument(
+        "--scenario", default="", help="with --time-compression: default time-compression"
+    )
+    bench.add_argument(
+        "--scales", default="", help="with --time-compression: e.g. 1,10 (--quick: 5,10)"
     )
     bench.set_defaults(func=cmd_bench)
