@@ -14,6 +14,13 @@ is over and every fired request has finished, or `STRAGGLER_GRACE_S` later at mo
 With several channels (``channels`` in the config) each checkout goes to the channel the plan
 drew for it, in that platform's body; Locust names the requests ``checkout <channel>`` so its
 CSV keeps them apart (a single channel keeps the plain ``checkout``).
+
+Scale-out: with ``workers: N`` in the config, run one ``--master`` (it runs the shape; Locust
+spreads ``dispatchers × N`` users over the workers) and N ``--worker`` processes. Every worker
+builds the same plan from the seed and keeps requests ``i, i + N, ...`` for its Locust worker
+index ``i``, so the workers together fire the plan exactly once; each tells the master when
+its share is drained, and writes its own report and timings, suffixed ``-worker<i>``. Every
+process that fires requests records each one's exact elapsed time (``loadtests.timings``).
 """
 
 from __future__ import annotations
@@ -24,12 +31,14 @@ import logging
 import os
 import time
 from collections import Counter, defaultdict
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import gevent
 from gevent.pool import Group
 from locust import FastHttpUser, LoadTestShape, events, task
+from locust.runners import MasterRunner, WorkerRunner
 
 from loadtests.arrivals import lag_summary, shape_tick
 from loadtests.baskets import (
@@ -40,6 +49,7 @@ from loadtests.baskets import (
     without_sold_out,
 )
 from loadtests.channels import checkout_body, sold_out_sku
+from loadtests.timings import Timing, TimingRecorder, suffixed, timings_path
 
 LOAD_ENV = "REHEARSAL_LOAD"
 """Environment variable naming the run's load config JSON."""
@@ -64,15 +74,36 @@ REFUSED = {
 }
 """Label of the legitimate 409 outcome, reported as a success under its own request name."""
 
+WORKERS_KEY = "workers"
+"""Config key: how many worker processes share the plan (absent or 1: a single process)."""
+
+DRAINED_MESSAGE = "rehearsal_drained"
+"""Worker → master: this worker has fired its whole share and nothing is in flight."""
+
+
+class Role(StrEnum):
+    """What this Locust process does in the run."""
+
+    SINGLE = "single"
+    MASTER = "master"
+    WORKER = "worker"
+
+
 log = logging.getLogger(__name__)
 
 
 class _Run:
     """Everything the dispatchers share for one run: plan, zero time and counters."""
 
-    def __init__(self, config: LoadConfig) -> None:
+    def __init__(self, config: LoadConfig, *, role: Role = Role.SINGLE, workers: int = 1) -> None:
         self.config = config
-        self.plan: list[PlannedRequest] = config.plan()
+        self.role = role
+        self.workers = workers
+        # the master fires nothing: it needs the timing of the curve, not the plan
+        self.plan: list[PlannedRequest] = [] if role is Role.MASTER else config.plan()
+        self.worker_index: int | None = None
+        self.drained_workers: set[int] = set()
+        self.recorder: TimingRecorder | None = None
         self.t0: float | None = None
         self.indices = itertools.count()
         self.finished_dispatchers = 0
@@ -99,16 +130,41 @@ class _Run:
             return f"{request.kind.value} {request.body['action']}"
         return request.kind.value
 
+    def take_share(self, worker_index: int) -> None:
+        """On a worker: keep only requests ``worker_index, + workers, ...`` of the plan."""
+        if not 0 <= worker_index < self.workers:
+            raise RuntimeError(
+                f"Locust worker index {worker_index} outside 0..{self.workers - 1}: "
+                f"more workers connected than the config's {WORKERS_KEY}={self.workers}"
+            )
+        self.worker_index = worker_index
+        self.plan = self.plan[worker_index :: self.workers]
+
+    @property
+    def suffix(self) -> str:
+        """Suffix of this process's report and timing files (none for a single process)."""
+        return "" if self.worker_index is None else f"-worker{self.worker_index}"
+
+    def start(self) -> None:
+        """Simulated second 0 is now; open the timing file if the config names a folder."""
+        self.t0 = time.monotonic()
+        if self.config.report_path and self.role is not Role.MASTER:
+            self.recorder = TimingRecorder(timings_path(Path(self.config.report_path), self.suffix))
+
     def drained(self) -> bool:
-        """True once every dispatcher has fired its share and no request is in flight."""
+        """True once every dispatcher has fired its share and no request is in flight (on the
+        master: once every worker has said so)."""
+        if self.role is Role.MASTER:
+            return len(self.drained_workers) >= self.workers
         return self.finished_dispatchers >= self.config.dispatchers and self.in_flight == 0
 
     def shape_args(self) -> dict[str, Any]:
         """Keyword arguments of `shape_tick` other than the elapsed time."""
+        users = self.config.dispatchers * (self.workers if self.role is Role.MASTER else 1)
         return {
             "time_scale": self.config.time_scale,
             "duration": self.config.duration,
-            "dispatchers": self.config.dispatchers,
+            "dispatchers": users,
             "drained": self.drained(),
         }
 
@@ -132,6 +188,8 @@ class _Run:
             },
             "in_flight_at_stop": self.in_flight,
             "drained": self.drained(),
+            "worker_index": self.worker_index,
+            "workers": self.workers,
             "time_scale": self.config.time_scale,
             "duration_sim_s": self.config.duration,
             "wall_s": round(time.monotonic() - self.t0, 3) if self.t0 is not None else None,
@@ -148,6 +206,14 @@ def _run() -> _Run:
     return RUN
 
 
+def _role(runner: Any) -> Role:
+    if isinstance(runner, MasterRunner):
+        return Role.MASTER
+    if isinstance(runner, WorkerRunner):
+        return Role.WORKER
+    return Role.SINGLE
+
+
 @events.init.add_listener
 def _load_config(environment: Any, **_kwargs: Any) -> None:
     """Read the config and build the plan once, before the shape starts."""
@@ -155,27 +221,48 @@ def _load_config(environment: Any, **_kwargs: Any) -> None:
     path = os.environ.get(LOAD_ENV)
     if not path:
         raise RuntimeError(f"{LOAD_ENV} must name the load config JSON file")
-    RUN = _Run(LoadConfig.from_mapping(json.loads(Path(path).read_text())))
+    raw = json.loads(Path(path).read_text())
+    workers = int(raw.get(WORKERS_KEY, 1))
+    if workers < 1:
+        raise ValueError(f"load config: {WORKERS_KEY} must be >= 1, got {workers}")
+    role = _role(environment.runner)
+    RUN = _Run(LoadConfig.from_mapping(raw), role=role, workers=workers)
+    if role is Role.MASTER:
+        environment.runner.register_message(DRAINED_MESSAGE, _worker_drained)
     if not environment.host:
         # FastHttpUser refuses to start without a base URL; every request is absolute anyway
         Dispatcher.host = RUN.config.shopify_url
     log.info("load plan: %d requests over %.1f simulated s", len(RUN.plan), RUN.config.duration)
 
 
+def _worker_drained(environment: Any, msg: Any, **_kwargs: Any) -> None:
+    """On the master: a worker's share is done (the shape stops once all of them are)."""
+    _run().drained_workers.add(int(msg.data["index"]))
+
+
 @events.test_start.add_listener
-def _start_clock(**_kwargs: Any) -> None:
-    """Simulated second 0 of the plan is now."""
-    _run().t0 = time.monotonic()
+def _start_clock(environment: Any, **_kwargs: Any) -> None:
+    """Simulated second 0 of the plan is now; a worker keeps only its share of the plan (its
+    Locust index is known by now: the master acknowledged it before sending users)."""
+    run = _run()
+    if run.role is Role.WORKER and run.worker_index is None:
+        run.take_share(environment.runner.worker_index)
+    run.start()
 
 
 @events.test_stop.add_listener
 def _write_report(**_kwargs: Any) -> None:
-    """Write the load report where the config asked for it."""
+    """Write the load report where the config asked for it and flush the timings (the
+    master fires nothing and writes neither)."""
     run = _run()
+    if run.role is Role.MASTER:
+        return
+    if run.recorder is not None:
+        run.recorder.close()
     report = run.report()
     log.info("load report: %s", json.dumps(report))
     if run.config.report_path:
-        path = Path(run.config.report_path)
+        path = suffixed(Path(run.config.report_path), run.suffix)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(report, indent=2) + "\n")
 
@@ -186,7 +273,7 @@ class Dispatcher(FastHttpUser):
     concurrency = CONNECTIONS_PER_HOST
 
     def on_start(self) -> None:
-        """Take the next dispatcher index."""
+        """Take the next dispatcher index (local to this process)."""
         self.index = next(_run().indices)
 
     @task
@@ -196,6 +283,11 @@ class Dispatcher(FastHttpUser):
         config = run.config
         assert run.t0 is not None, "test_start sets the clock before users start"
         in_flight = Group()
+        if self.index >= config.dispatchers:
+            # Locust gave this process more users than its share has dispatchers: idle
+            log.warning("dispatcher %d of %d has no share", self.index, config.dispatchers)
+            while True:
+                gevent.sleep(IDLE_S)
         for request in dispatcher_share(run.plan, self.index, config.dispatchers):
             due = run.t0 + request.sim_t / config.time_scale
             delay = due - time.monotonic()
@@ -205,6 +297,8 @@ class Dispatcher(FastHttpUser):
             in_flight.spawn(self._fire, run, request, due)
         in_flight.join()
         run.finished_dispatchers += 1
+        if run.role is Role.WORKER and run.drained():
+            self.environment.runner.send_message(DRAINED_MESSAGE, {"index": run.worker_index})
         while True:  # the shape ends the run; returning would only re-run this task
             gevent.sleep(IDLE_S)
 
@@ -219,16 +313,19 @@ class Dispatcher(FastHttpUser):
         if request.kind is RequestKind.CHECKOUT:
             run.channel_fired[run.config.channel(request.channel).name] += 1
         body: dict[str, Any] | None = dict(request.body)
+        attempt = 0
         try:
             while body is not None:
-                body = self._send(run, request, body)
+                attempt += 1
+                body = self._send(run, request, body, attempt)
         finally:
             run.in_flight -= 1
 
     def _send(
-        self, run: _Run, request: PlannedRequest, body: dict[str, Any]
+        self, run: _Run, request: PlannedRequest, body: dict[str, Any], attempt: int = 1
     ) -> dict[str, Any] | None:
-        """One request; returns the basket to retry with, if the shopper would retry."""
+        """One request; returns the basket to retry with, if the shopper would retry. Its
+        exact elapsed time goes to the timing file under its final Locust name."""
         kind = request.kind
         name = run.name(request)
         channel = run.config.channel(request.channel) if kind is RequestKind.CHECKOUT else None
@@ -238,7 +335,11 @@ class Dispatcher(FastHttpUser):
             else body
         )
         retry = None
+        assert run.t0 is not None, "test_start sets the clock before users start"
+        start_s = time.monotonic() - run.t0
+        started = time.perf_counter()
         post = self.client.post(run.url(request), json=wire, name=name, catch_response=True)
+        elapsed_ms = (time.perf_counter() - started) * 1000.0
         with post as response:
             status = response.status_code
             run.status_counts[kind.value][str(status)] += 1
@@ -258,6 +359,18 @@ class Dispatcher(FastHttpUser):
             else:
                 text = (response.text or "")[:200]
                 response.failure(f"{name}: unexpected status {status}: {text}")
+            if run.recorder is not None:
+                run.recorder.record(
+                    Timing(
+                        name=str(response.request_meta["name"]),
+                        attempt=attempt,
+                        scheduled_s=request.sim_t / run.config.time_scale,
+                        start_s=start_s,
+                        elapsed_ms=elapsed_ms,
+                        status=status,
+                        ok=status in (ACCEPTED[kind], 409),
+                    )
+                )
         return retry
 
 

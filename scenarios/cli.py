@@ -54,6 +54,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             results_root=args.results,
             kill_engine_at=list(args.kill_engine_at),
             kill_engine_random=args.kill_engine_random,
+            workers=args.workers,
+            ui=args.ui,
         ),
     )
     print(table(result.summary))
@@ -200,6 +202,21 @@ def parser() -> argparse.ArgumentParser:
         help="pin a channel to another connector for this run, e.g. "
         "shopify=shopify-graphql@2026-04 (repeatable); the results folder is labelled with it",
     )
+    run.add_argument(
+        "--workers",
+        type=int,
+        choices=range(0, 65),
+        default=0,
+        metavar="N",
+        help="run Locust as a master and N worker processes on 127.0.0.1, sharing the plan "
+        "(0-64; default 0: one Locust process)",
+    )
+    run.add_argument(
+        "--ui",
+        action="store_true",
+        help="open Locust's web UI on 127.0.0.1 (URL printed) instead of running headless; "
+        "the load still starts and ends by itself",
+    )
     run.set_defaults(func=cmd_run)
 
     validate = sub.add_parser("validate", help="check a scenario file without running it")
@@ -227,6 +244,10 @@ def parser() -> argparse.ArgumentParser:
     )
     mocks.add_argument("--time-scale", type=float, default=1.0)
     mocks.set_defaults(func=cmd_mocks)
+
+    from scenarios.schema_export import add_parser as add_schema_parser
+
+    add_schema_parser(sub)
 
     from scenarios.bench import add_parser as add_bench_parser
 

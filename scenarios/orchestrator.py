@@ -75,6 +75,10 @@ class RunOptions:
     """Simulated seconds after the load starts at which to SIGKILL and restart the engine."""
     kill_engine_random: int = 0
     """SIGKILL the engine this many more times, at seeded random points during the load."""
+    workers: int = 0
+    """Locust worker processes under a master (0: one Locust process)."""
+    ui: bool = False
+    """Locust's web UI on 127.0.0.1 instead of headless (the plan still starts by itself)."""
     echo: Any = print
     interactive: bool | None = None
     """Progress bar and live line redrawn in place (default: when stdout is a terminal);
@@ -237,28 +241,24 @@ class Rehearsal:
             products=self.products,
             report_path=str(self.results / "load_report.json"),
         )
+        if self.options.workers:
+            load["workers"] = self.options.workers
         config = self.results / "load.json"
         config.write_text(json.dumps(load, indent=2))
         locustfile = Path(loadtests.__file__).resolve().parent / "locustfile.py"
-        service = Service(
-            name="locust",
-            argv=python_module(
-                "locust",
-                "-f",
-                str(locustfile),
-                "--headless",
-                "--host",
-                load["shopify_url"],
-                "--csv",
-                str(self.results / "locust"),
-                "--only-summary",
-                "--exit-code-on-error",
-                "0",
-            ),
-            log_path=self.results / "locust.log",
-            env={"REHEARSAL_LOAD": str(config)},
+        from scenarios import load_process
+
+        service = load_process.build(
+            locustfile=locustfile,
+            config=config,
+            host=load["shopify_url"],
+            results=self.results,
+            workers=self.options.workers,
+            ui=self.options.ui,
         )
         service.start()
+        if service.web_url:
+            self.options.echo(f"  Locust web UI: {service.web_url}")
         self.services["locust"] = service
         return service
 
