@@ -25,7 +25,10 @@ CUSTOMER_POOL_RATIO = 3.0
 MIN_CUSTOMER_POOL = 10
 """Smallest customer pool, so tiny runs still see distinct shoppers."""
 
-_Spec = TypeVar("_Spec", "BasketSpec", "BackOfficeSpec")
+ORDERS_PER_RETURNING_CUSTOMER = 2.0
+"""With a guest share, the returning customers' pool is sized so each orders about twice."""
+
+_Spec = TypeVar("_Spec", bound="BackOfficeSpec")
 
 DEFAULT_DISPATCHERS = 4
 """Dispatcher users when the config does not say."""
@@ -63,6 +66,26 @@ class BasketSpec:
     discount_code: str | None = None
     discount_share: float = 0.0
     express_share: float = 0.0
+    line_sizes: tuple[tuple[int, float], ...] = ()
+    """``(line count, weight)`` pairs the line count is drawn from; empty: uniform from 1 to
+    ``max_lines`` (the draw of plans made before the shopper mix existed)."""
+    guest_share: float | None = None
+    """Share of checkouts with a fresh guest e-mail; the rest reuse the returning customers'
+    pool. None: every e-mail comes from one pool (the earlier draw, unchanged)."""
+    returning_customers: int | None = None
+    """Size of the returning customers' pool with a ``guest_share`` (None: sized from the
+    expected returning checkouts, see `returning_pool_size`)."""
+
+    @classmethod
+    def from_mapping(cls, raw: Mapping[str, Any] | None) -> BasketSpec:
+        """From the load config's ``basket`` block (``line_sizes`` as ``[[lines, weight]]``)."""
+        data = dict(raw or {})
+        sizes = data.pop("line_sizes", ())
+        try:
+            pairs = tuple((int(n), float(w)) for n, w in sizes)
+            return cls(**data, line_sizes=pairs)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"load config: basket: {exc}") from None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -133,6 +156,38 @@ def customer_pool_size(expected_orders: float, ratio: float = CUSTOMER_POOL_RATI
     return max(MIN_CUSTOMER_POOL, round(expected_orders * ratio))
 
 
+def returning_pool_size(expected_orders: float, spec: BasketSpec) -> int:
+    """The pool e-mails are drawn from: with a ``guest_share``, the returning customers (each
+    ordering about `ORDERS_PER_RETURNING_CUSTOMER` times unless the size is given); without,
+    `customer_pool_size`."""
+    if spec.guest_share is None:
+        return customer_pool_size(expected_orders)
+    if spec.returning_customers is not None:
+        return spec.returning_customers
+    returning = expected_orders * (1.0 - spec.guest_share)
+    return max(MIN_CUSTOMER_POOL, round(returning / ORDERS_PER_RETURNING_CUSTOMER))
+
+
+def guest_email(rng: random.Random) -> str:
+    """A guest's e-mail: 48 random bits, so two guests of one run practically never share one."""
+    return f"guest-{rng.getrandbits(48):012x}@example.com"
+
+
+def _line_count(rng: random.Random, spec: BasketSpec, n_skus: int) -> int:
+    """How many distinct lines a basket has (never more than there are SKUs)."""
+    if not spec.line_sizes:
+        return rng.randint(1, min(spec.max_lines, n_skus))
+    counts = [n for n, _ in spec.line_sizes]
+    drawn = rng.choices(counts, weights=[w for _, w in spec.line_sizes])[0]
+    return min(drawn, n_skus)
+
+
+def _email(rng: random.Random, spec: BasketSpec, customer_pool: int) -> str:
+    if spec.guest_share is not None and rng.random() < spec.guest_share:
+        return guest_email(rng)
+    return customer_email(rng.randrange(customer_pool))
+
+
 def draw_basket(
     rng: random.Random,
     skus: Sequence[str],
@@ -140,19 +195,21 @@ def draw_basket(
     spec: BasketSpec,
     customer_pool: int,
 ) -> dict[str, Any]:
-    """A ``/_sim/checkout`` body: distinct Zipf-biased skus, small quantities, a pooled email.
+    """A ``/_sim/checkout`` body: distinct Zipf-biased skus, small quantities, an email.
 
-    Quantities lean to 1 (P(q) proportional to 1/q), as in a real flash sale; the discount
-    code is applied to ``discount_share`` of baskets and express shipping to ``express_share``.
+    The line count is uniform up to ``max_lines`` or drawn from ``line_sizes``. Quantities
+    lean to 1 (P(q) proportional to 1/q), as in a real flash sale; the discount code is
+    applied to ``discount_share`` of baskets and express shipping to ``express_share``. The
+    email is a pooled customer's, or with ``guest_share`` a fresh guest's that often.
     """
-    n_lines = rng.randint(1, min(spec.max_lines, len(skus)))
+    n_lines = _line_count(rng, spec, len(skus))
     quantities = range(1, spec.max_quantity + 1)
     quantity_weights = [1.0 / q for q in quantities]
     lines = [
         {"sku": skus[i], "quantity": rng.choices(quantities, weights=quantity_weights)[0]}
         for i in _distinct_indices(rng, cum_weights, n_lines)
     ]
-    body: dict[str, Any] = {"lines": lines, "email": customer_email(rng.randrange(customer_pool))}
+    body: dict[str, Any] = {"lines": lines, "email": _email(rng, spec, customer_pool)}
     if spec.discount_code and rng.random() < spec.discount_share:
         body["discount_code"] = spec.discount_code
     body["shipping"] = "express" if rng.random() < spec.express_share else "standard"
@@ -192,6 +249,17 @@ def _validate(skus: Sequence[str], basket: BasketSpec, back_office: BackOfficeSp
     for name in ("discount_share", "express_share"):
         if not 0.0 <= getattr(basket, name) <= 1.0:
             raise ValueError(f"basket.{name} must be in [0, 1], got {getattr(basket, name)}")
+    if basket.guest_share is not None and not 0.0 <= basket.guest_share <= 1.0:
+        raise ValueError(f"basket.guest_share must be in [0, 1], got {basket.guest_share}")
+    if basket.returning_customers is not None and basket.returning_customers < 1:
+        raise ValueError(
+            f"basket.returning_customers must be >= 1, got {basket.returning_customers}"
+        )
+    if basket.line_sizes:
+        if any(n < 1 or not w >= 0 for n, w in basket.line_sizes):
+            raise ValueError("basket.line_sizes: line counts must be >= 1 and weights >= 0")
+        if sum(w for _, w in basket.line_sizes) <= 0:
+            raise ValueError("basket.line_sizes: the weights add up to 0")
     if back_office.rate < 0:
         raise ValueError(f"back_office.rate must be >= 0, got {back_office.rate}")
     if not 0.0 <= back_office.receipt_share <= 1.0:
@@ -223,7 +291,7 @@ def build_plan(
     _validate(skus, basket, back_office)
     parsed = curve if isinstance(curve, tuple) else parse_curve(curve)
     cum = cumulative_weights(zipf_weights(len(skus), zipf_s))
-    pool = customer_pool_size(expected_count(parsed, duration))
+    pool = returning_pool_size(expected_count(parsed, duration), basket)
     basket_rng = random.Random(f"{seed}/baskets")
     pick = channel_picker(channels, random.Random(f"{seed}/channels"))
     plan = [
@@ -310,7 +378,7 @@ class LoadConfig:
             curve=parse_curve(raw["arrival_curve"]),
             skus=tuple(raw["skus"]),
             zipf_s=float(raw.get("zipf_s", 1.0)),
-            basket=_spec(BasketSpec, "basket", raw.get("basket")),
+            basket=BasketSpec.from_mapping(raw.get("basket")),
             back_office=back_office,
             dispatchers=int(raw.get("dispatchers", DEFAULT_DISPATCHERS)),
             report_path=raw.get("report_path"),

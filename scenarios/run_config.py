@@ -113,6 +113,15 @@ def load_config(
     """The Locust process's config (``loadtests.baskets.LoadConfig``)."""
     sc = scenario
     first = sc.channels[0].name
+    # The basket block with the shopper mix laid over it; keys of the mix only when set, so a
+    # scenario without one gives the config (and the plan) it gave before the mix existed.
+    mix = sc.shoppers
+    basket: dict[str, Any] = {**sc.basket.model_dump(), "discount_share": sc.discount_share}
+    if mix.basket_sizes is not None:
+        basket["line_sizes"] = [[n, w] for n, w in mix.basket_sizes.items()]
+    if mix.guest_share is not None:
+        basket["guest_share"] = mix.guest_share
+        basket["returning_customers"] = mix.returning_customers
     return {
         "shopify_url": started.urls[first],
         "channels": [
@@ -129,10 +138,10 @@ def load_config(
         "time_scale": sc.time_scale,
         "seed": sc.seed,
         "duration": sc.duration,
-        "arrival_curve": [list(point) for point in sc.arrival_curve],
+        "arrival_curve": [list(point) for point in sc.curve()],
         "skus": [p.sku for p in products],
-        "zipf_s": sc.catalogue.zipf_s,
-        "basket": sc.basket.model_dump(),
+        "zipf_s": sc.zipf_s,
+        "basket": basket,
         "back_office": {
             **sc.back_office.model_dump(exclude={"platform", "ship_every", "ship_min_age"}),
             "location_id": started.back_office_location,

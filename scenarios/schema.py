@@ -19,6 +19,9 @@ from pydantic import (
 )
 
 from mocks.common.fault_rules import FaultPlanError, parse_rules
+from scenarios.schema_catalogue import Bundles, TaxClass
+from scenarios.schema_shoppers import Shoppers
+from scenarios.schema_traffic import Traffic, check_points
 from scenarios.staff import Staff, StaffActions
 from sync_engine.mapping.rules import MappingRules
 
@@ -46,26 +49,51 @@ def _starting(names: tuple[str, ...]) -> Iterator[None]:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class HotSkus(_Strict):
     """The few SKUs everyone wants, with scarce stock: where overselling happens."""
 
     count: int = Field(5, ge=0)
+    """How many: SKUs 1..count."""
     stock: int = Field(30, ge=0)
+    """Units of each in stock."""
 
 
 class Catalogue(_Strict):
     """A generated catalogue; SKU 1 is the hottest (Zipf rank 1)."""
 
+    generator: Literal["simple", "faker"] = "simple"
+    """``simple``: titles ``Product N``, uniform prices and stock (the catalogue of scenarios
+    written before generators); ``faker``: Faker titles, log-normal prices and stock from
+    numpy, both seeded by the scenario's seed."""
     skus: int = Field(200, ge=1, le=100_000)
-    sku_prefix: str = "SKU-"
+    """Number of products; SKUs are ``{sku_prefix}0001`` upwards, hottest first."""
+    sku_prefix: str = Field("SKU-", pattern=r"^[A-Za-z0-9_.-]{0,16}$")
     price_range: tuple[Decimal, Decimal] = (Decimal("9.00"), Decimal("89.00"))
+    """``[low, high]`` unit price, to the cent."""
     stock_range: tuple[int, int] = (40, 120)
+    """``[low, high]`` units in stock of each SKU that is not hot."""
     hot: HotSkus = Field(default_factory=HotSkus)
     zipf_s: float = Field(1.1, gt=0)
-    currency: str = "USD"
+    """Hot-SKU exponent of the shoppers' choice (rank k in proportion to 1 / k^s)."""
+    currency: str = Field("USD", pattern=r"^[A-Z]{3}$")
+    tax_rate: Decimal | None = Field(None, ge=0, lt=1)
+    """One tax rate for every product, e.g. ``"0.20"`` (instead of ``tax_classes``)."""
+    tax_classes: dict[str, TaxClass] = Field(default_factory=dict)
+    """Tax classes by name, each ``{rate, share}``: products are assigned a class at random in
+    proportion to the shares (seeded)."""
+    bundles: Bundles = Field(default_factory=Bundles)
+    locations: int = Field(1, ge=1)
+    """Stock locations; only 1 is supported end to end."""
+
+    @field_validator("locations")
+    @classmethod
+    def _one_location(cls, locations: int) -> int:
+        if locations != 1:
+            raise ValueError(f"only one stock location is supported (got {locations})")
+        return locations
 
     @model_validator(mode="after")
     def _ranges(self) -> Catalogue:
@@ -76,6 +104,15 @@ class Catalogue(_Strict):
             raise ValueError("stock_range must be [low, high] with 0 <= low <= high")
         if self.hot.count > self.skus:
             raise ValueError(f"hot.count ({self.hot.count}) exceeds skus ({self.skus})")
+        if self.tax_rate is not None and self.tax_classes:
+            raise ValueError("give tax_rate or tax_classes, not both")
+        if self.tax_classes and sum(c.share for c in self.tax_classes.values()) <= 0:
+            raise ValueError("tax_classes: the shares add up to 0")
+        if self.bundles.count and self.bundles.components > self.skus - self.hot.count:
+            raise ValueError(
+                f"bundles.components ({self.bundles.components}) exceeds the SKUs that are not "
+                f"hot ({self.skus - self.hot.count})"
+            )
         return self
 
 
@@ -157,9 +194,17 @@ class Slo(_Strict):
     """What must hold for the run to pass, besides lost = duplicated = amount drift = 0."""
 
     max_oversold_units: int = Field(0, ge=0)
+    """Units sold beyond stock, over all SKUs."""
     max_stock_drift_units: int = Field(0, ge=0)
+    """Units by which channel stock and back-office stock disagree once the run settles."""
+    latency_p50_seconds: float | None = Field(None, gt=0)
+    """Median simulated seconds from channel order to back-office sales order."""
+    latency_p95_seconds: float | None = Field(None, gt=0)
+    """95th percentile of that latency."""
     latency_p99_seconds: float | None = Field(None, gt=0)
+    """99th percentile of that latency."""
     max_drain_seconds: float | None = Field(None, gt=0)
+    """Simulated seconds from the backlog's peak to an empty backlog."""
 
 
 class ScenarioFault(BaseModel):
@@ -214,13 +259,21 @@ class Scenario(_Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     description: str = ""
     seed: int = 0
+    """Every random draw of the run (catalogue, arrivals, baskets, faults) derives from it."""
     time_scale: float = Field(1.0, gt=0, le=1000)
+    """Simulated seconds per wall second."""
     duration: float = Field(gt=0)
+    """Simulated seconds of load (default: the curve's last point)."""
     drain_timeout: float = Field(600.0, gt=0)
-    arrival_curve: list[tuple[float, float]] = Field(min_length=2)
-    """Checkouts per simulated second at given simulated times; linear in between."""
+    """Simulated seconds the run waits after the load for the backlog to drain."""
+    arrival_curve: list[tuple[float, float]] | None = Field(None, min_length=2)
+    """Checkouts per simulated second at given simulated times; linear in between (or give
+    ``traffic``)."""
+    traffic: Traffic | None = None
+    """The arrival curve as stages, a table or a generated day profile (or ``arrival_curve``)."""
     catalogue: Catalogue = Field(default_factory=Catalogue)
     basket: Basket = Field(default_factory=Basket)
+    shoppers: Shoppers = Field(default_factory=Shoppers)
     channels: tuple[Channel, ...] = Field(DEFAULT_CHANNELS, min_length=1)
     """Sales channels, each on a mock of its own; default one Shopify channel ``shopify``."""
     back_office: BackOffice = Field(default_factory=BackOffice)
@@ -233,21 +286,63 @@ class Scenario(_Strict):
     aliases, discount and custom items, carriers."""
     slo: Slo = Field(default_factory=Slo)
     dispatchers: int = Field(4, ge=1, le=64)
+    """Locust users firing the planned arrivals."""
     faults: list[ScenarioFault] = Field(default_factory=list)
     """Fault timeline; each platform's rules are PUT to its ``/_mock/faults`` as load starts."""
     staff: Staff = Field(default_factory=StaffActions)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _duration_from_curve(cls, data: Any) -> Any:
+        """``duration`` defaults to the time of the curve's last point."""
+        if not isinstance(data, dict) or "duration" in data:
+            return data
+        length = _curve_length(data)
+        return data if length is None else {**data, "duration": length}
+
     @field_validator("arrival_curve")
     @classmethod
-    def _curve(cls, curve: list[tuple[float, float]]) -> list[tuple[float, float]]:
-        for i, (t, rate) in enumerate(curve):
-            if rate < 0:
-                raise ValueError(f"point {i}: rate {rate} is negative")
-            if i and t <= curve[i - 1][0]:
-                raise ValueError(f"point {i}: time {t} is not after {curve[i - 1][0]}")
-        if curve[0][0] != 0:
-            raise ValueError("the first point must be at time 0")
+    def _curve(cls, curve: list[tuple[float, float]] | None) -> list[tuple[float, float]] | None:
+        if curve is not None:
+            check_points(curve)
         return curve
+
+    @model_validator(mode="after")
+    def _one_curve_and_aliases(self) -> Scenario:
+        if self.arrival_curve is None and self.traffic is None:
+            raise ValueError("give arrival_curve or traffic (the arrival-rate curve)")
+        if self.arrival_curve is not None and self.traffic is not None:
+            raise ValueError("give arrival_curve or traffic, not both")
+        pairs = (
+            ("shoppers.promo_share", self.shoppers.promo_share, "basket.discount_share"),
+            ("shoppers.zipf_s", self.shoppers.zipf_s, "catalogue.zipf_s"),
+        )
+        for alias, value, field in pairs:
+            block, name = field.split(".")
+            given = getattr(self, block)
+            set_there = name in given.model_fields_set
+            if value is not None and set_there and getattr(given, name) != value:
+                raise ValueError(f"{alias} ({value}) and {field} disagree: give one of them")
+        return self
+
+    def curve(self) -> list[tuple[float, float]]:
+        """The arrival curve ``[(t, rate), ...]``: ``arrival_curve`` or the compiled ``traffic``."""
+        if self.arrival_curve is not None:
+            return list(self.arrival_curve)
+        assert self.traffic is not None
+        return self.traffic.points()
+
+    @property
+    def zipf_s(self) -> float:
+        """The shoppers' hot-SKU exponent (``shoppers.zipf_s`` or ``catalogue.zipf_s``)."""
+        s = self.shoppers.zipf_s
+        return self.catalogue.zipf_s if s is None else s
+
+    @property
+    def discount_share(self) -> float:
+        """Share of baskets with the code (``shoppers.promo_share`` or the basket's)."""
+        share = self.shoppers.promo_share
+        return self.basket.discount_share if share is None else share
 
     @model_validator(mode="wrap")
     @classmethod
@@ -324,6 +419,22 @@ def _started(channels: tuple[Channel, ...] | list[Channel], back_office: str) ->
     for channel in channels:
         names.extend(n for n in (channel.name, channel.platform) if n not in names)
     return tuple(sorted(names))
+
+
+def _curve_length(data: dict[str, Any]) -> Any:
+    """The last time of a raw scenario's curve, or None when it cannot be read (the curve's
+    own errors are reported then, and ``duration`` is named as missing only without one)."""
+    points: Any = data.get("arrival_curve")
+    traffic = data.get("traffic")
+    if points is None and traffic is not None:
+        try:
+            points = Traffic.model_validate(traffic).points()
+        except ValueError:
+            return 1.0
+    try:
+        return float(points[-1][0])
+    except (TypeError, ValueError, IndexError, KeyError):
+        return None if points is None else 1.0
 
 
 def _started_from_raw(data: Any) -> tuple[str, ...]:
