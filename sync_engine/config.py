@@ -107,6 +107,11 @@ class Timing(_Strict):
     worker_tick: float = Field(0.2, gt=0)
     retry_base: float = Field(0.5, gt=0)
     retry_cap: float = Field(60.0, gt=0)
+    webhook_max_age: float = Field(18000.0, gt=0)
+    """Deliveries triggered longer ago are refused as replays: above every platform's retry
+    horizon (Shopify 4 h, Shopware 4.6 h); see ``sync_engine.webhook_freshness``."""
+    webhook_max_skew: float = Field(300.0, ge=0)
+    """Deliveries dated further in the future than this are refused."""
 
 
 class EngineConfig(_Strict):

@@ -7,6 +7,7 @@ import contextlib
 import os
 import socket
 import uuid
+from collections import Counter
 from typing import Any
 
 import httpx
@@ -147,7 +148,8 @@ class Engine:
         )
         self.webhooks_received = 0
         self.webhooks_duplicate = 0
-        self.webhooks_rejected = 0
+        self.webhooks_refused: Counter[str] = Counter()
+        """Refused deliveries by reason: signature, malformed, stale, oversized, unknown_channel."""
         self.ready = False
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -296,7 +298,8 @@ class Engine:
             "webhooks": {
                 "received": self.webhooks_received,
                 "duplicate": self.webhooks_duplicate,
-                "rejected": self.webhooks_rejected,
+                "rejected": sum(self.webhooks_refused.values()),
+                "refused": dict(self.webhooks_refused),
             },
             "poller": {"recovered": self.poller.recovered},
             "jobs": {

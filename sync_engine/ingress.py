@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from sync_engine.errors import SyncError
 from sync_engine.flows.inventory import ledger_key
 from sync_engine.mapping.order_norm import normalise_order
+from sync_engine.webhook_freshness import staleness, triggered_at
 
 if TYPE_CHECKING:
     from sync_engine.engine import Engine
@@ -24,28 +25,52 @@ MAX_BODY_BYTES = 2 * 1024 * 1024
 """Larger bodies are refused (413) before they are verified or parsed."""
 
 
+async def _bounded_body(request: Request) -> bytes | None:
+    """The body, or None as soon as it exceeds ``MAX_BODY_BYTES`` (never held whole)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def ingress_router(engine: Engine) -> APIRouter:
     router = APIRouter()
+
+    def refuse(reason: str, status: int, message: str) -> JSONResponse:
+        """A refused delivery: counted by reason (``/status`` → ``webhooks.refused``), no
+        effect on anything else."""
+        engine.webhooks_refused[reason] += 1
+        return JSONResponse({"error": message, "reason": reason}, status_code=status)
 
     @router.post("/webhooks/{channel}")
     async def webhook(channel: str, request: Request) -> JSONResponse:
         connector = engine.channels.get(channel)
         if connector is None:
-            return JSONResponse({"error": f"no channel named {channel!r}"}, status_code=404)
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
-            engine.webhooks_rejected += 1
-            return JSONResponse(
-                {"error": f"body is {len(body)} bytes; the limit is {MAX_BODY_BYTES}"}, 413
-            )
+            return refuse("unknown_channel", 404, f"no channel named {channel!r}")
+        body = await _bounded_body(request)
+        if body is None:
+            return refuse("oversized", 413, f"body exceeds the limit of {MAX_BODY_BYTES} bytes")
         if not connector.verify_webhook(request.headers, body):
-            engine.webhooks_rejected += 1
-            return JSONResponse({"error": "HMAC signature does not match"}, status_code=401)
+            return refuse("signature", 401, "HMAC signature does not match")
+        timing = engine.config.timing
         try:
             event = connector.parse_webhook(request.headers, body)
+            stale = staleness(
+                triggered_at(request.headers, body),
+                now=engine.clock.now(),
+                max_age=timing.webhook_max_age,
+                max_skew=timing.webhook_max_skew,
+            )
         except ValueError as exc:
-            engine.webhooks_rejected += 1
-            return JSONResponse({"error": str(exc)}, status_code=422 if body else 400)
+            return refuse("malformed", 422 if body else 400, str(exc))
+        if stale is not None:
+            return refuse("stale", 400, stale)
         order = event.order
         if event.refund is not None:
             engine.refunds.record(event.refund)
