@@ -4,10 +4,11 @@ refused before anything runs.
 
 ``NAME`` is a dotted path into the scenario mapping (``engine.stock_buffer``,
 ``platforms.erp.concurrency_limit``, ``channels.0.share``; a number indexes a list) or one of
-:data:`ALIASES`. ``peak`` is not a path: it multiplies every rate of the arrival curve. Values
-are YAML scalars (``5``, ``1.5``, ``true``, ``graphql``). Each variant is validated by the same
-``Scenario`` model as a scenario file, then by the mock settings and engine timings it starts
-with (what the processes would refuse at start-up).
+:data:`ALIASES`. ``peak`` is not a path: it multiplies every rate of the arrival curve (a
+``traffic:`` block is replaced by the curve it compiles to). Values are YAML scalars (``5``,
+``1.5``, ``true``, ``graphql``). Each variant is validated by the same ``Scenario`` model as a
+scenario file, then by the mock settings and engine timings it starts with (what the processes
+would refuse at start-up).
 """
 
 from __future__ import annotations
@@ -254,6 +255,10 @@ def build_grid(raw: dict[str, Any], base: Scenario, params: list[Param]) -> list
     only together is reported with all its values. Raises ``SweepError`` listing every
     problem, before anything runs."""
     defaults = base.model_dump(mode="json")
+    if any(p.name == PEAK for p in params) and "arrival_curve" not in raw:
+        # A ``traffic:`` block is scaled as the curve it compiles to.
+        raw = {k: v for k, v in raw.items() if k != "traffic"}
+        raw["arrival_curve"] = [[t, rate] for t, rate in base.curve()]
     problems: list[str] = []
     for param in params:
         for value in param.values:

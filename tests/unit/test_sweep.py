@@ -124,6 +124,17 @@ def test_peak_multiplies_every_rate_of_the_arrival_curve_and_keeps_the_times() -
     assert point.scenario.arrival_curve == [(t, rate * 1.5) for t, rate in base]
 
 
+def test_peak_scales_a_traffic_block_as_the_curve_it_compiles_to() -> None:
+    raw = {
+        "name": "staged",
+        "traffic": {"stages": [{"duration": 10, "rate": 2}, {"duration": 10, "rate": 4}]},
+    }
+    base = Scenario.model_validate(raw).curve()
+    (point,) = grid("peak=2", raw=raw)
+    assert point.scenario.curve() == [(t, rate * 2) for t, rate in base]
+    assert point.scenario.duration == Scenario.model_validate(raw).duration
+
+
 def test_containers_the_file_leaves_out_are_created_or_taken_from_the_defaults() -> None:
     raw = {"name": "bare", "duration": 10, "arrival_curve": [[0, 1], [10, 0]]}
     (point,) = grid("erp.concurrency=7", "channels.0.share=2", raw=raw)
