@@ -17,13 +17,17 @@ of Shopify, SHOPLINE and Shopware channels in front of the ERP or Fulfil:
   is counted once, as lost, not again as drift on every channel);
 - **amount drift**: a back-office order whose total, tax, discount or shipping differs from
   the channel order's, for each figure both sides carry (``AMOUNTS``);
-- **latency**: channel order created → back-office order created, simulated seconds.
+- **latency**: channel order created → back-office order created, simulated seconds;
+- **cancel, refund and edit drift**: post-purchase changes on the channel (cancellations,
+  refunds, shipping-address edits) that did not reach the back office and are not held in the
+  engine's exception queue (``scenarios.invariants_staff``). A channel order cancelled before
+  it reached the back office is not lost.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -35,6 +39,7 @@ from scenarios.invariants_channels import (
     read_back_office,
     read_channel,
 )
+from scenarios.invariants_staff import HeldJobs, StaffTally, check_order
 
 EXAMPLES = 20
 """Ids kept per finding for triage."""
@@ -83,6 +88,12 @@ class Findings:
     examples: dict[str, list[Any]] = field(default_factory=dict)
     channels: dict[str, ChannelFindings] = field(default_factory=dict)
     back_office: str = "erp"
+    cancel_drift: int = 0
+    refund_drift: int = 0
+    edit_drift: int = 0
+    changes_held: int = 0
+    """Post-purchase changes the back office refused (picking cut-off), held by the engine."""
+    refunds_held: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -120,6 +131,7 @@ class _Tally:
     amount_drift: list[dict[str, Any]] = field(default_factory=list)
     stock_drift: list[dict[str, Any]] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)
+    staff: StaffTally = field(default_factory=StaffTally)
 
     def findings(self) -> ChannelFindings:
         return ChannelFindings(
@@ -140,11 +152,14 @@ def _orders(
     channel: ChannelView,
     by_external: Mapping[str, list[Any]],
     exception_keys: Collection[tuple[str, str]],
+    jobs: HeldJobs,
 ) -> None:
     for order in channel.orders:
         tally.accepted += 1
         external_id = f"{channel.name}-{order.order_id}"
         held: list[BackOfficeOrderView] = by_external.get(external_id, [])
+        if not held and order.cancelled:
+            continue  # cancelled before it reached the back office: nothing to carry
         if not held:
             tally.lost.append(external_id)
             tally.unallocated.update(order.units)
@@ -166,6 +181,7 @@ def _orders(
                         "back_office": str(theirs),
                     }
                 )
+        check_order(tally.staff, channel=channel.name, order=order, back_office=first, held=jobs)
 
 
 def _stock(
@@ -207,19 +223,24 @@ def check_channels(
     buffers: Mapping[str, int],
     location_maps: Mapping[str, Mapping[str, str]],
     exception_keys: Collection[tuple[str, str]] = frozenset(),
+    held_jobs: Iterable[Mapping[str, Any]] = (),
 ) -> Findings:
     """Compare every channel with the back office after drain.
 
     ``buffers`` and ``location_maps`` (back-office location id → channel location id) are per
     channel name; ``exception_keys`` are the (channel, order id) pairs the engine holds in its
-    exception queue (surfaced, not silently lost).
+    exception queue (surfaced, not silently lost); ``held_jobs`` are its held job rows
+    (``GET /exceptions/records`` → ``jobs``): post-purchase changes and refunds it surfaced.
     """
+    jobs = HeldJobs.from_rows(held_jobs)
     by_external: dict[str, list[BackOfficeOrderView]] = defaultdict(list)
     for so in back_office.orders:
         by_external[so.external_id].append(so)
     tallies: dict[str, _Tally] = {}
     for channel in channels:
-        _orders(tallies.setdefault(channel.name, _Tally()), channel, by_external, exception_keys)
+        _orders(
+            tallies.setdefault(channel.name, _Tally()), channel, by_external, exception_keys, jobs
+        )
     unallocated: Counter[str] = Counter()
     for tally in tallies.values():
         unallocated.update(tally.unallocated)
@@ -260,10 +281,26 @@ def check_channels(
             "amount_drift": joined("amount_drift")[:EXAMPLES],
             "stock_drift": drift[:EXAMPLES],
             "oversold": sorted(back_office.oversold.items(), key=lambda kv: -kv[1])[:EXAMPLES],
+            **_staff_examples(every),
         },
         channels=per_channel,
         back_office=back_office.platform,
+        **_staff_figures(every),
     )
+
+
+STAFF_FIGURES = ("cancel_drift", "refund_drift", "edit_drift", "changes_held", "refunds_held")
+
+
+def _staff_figures(tallies: list[_Tally]) -> dict[str, int]:
+    return {name: sum(len(getattr(t.staff, name)) for t in tallies) for name in STAFF_FIGURES}
+
+
+def _staff_examples(tallies: list[_Tally]) -> dict[str, list[Any]]:
+    return {
+        name: [x for t in tallies for x in getattr(t.staff, name)][:EXAMPLES]
+        for name in STAFF_FIGURES
+    }
 
 
 def check(

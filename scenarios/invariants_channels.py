@@ -21,6 +21,13 @@ AMOUNTS = ("total", "tax", "discount", "shipping")
 and shipping amounts include tax, so only its ``total`` and ``tax`` compare with a back
 office's; Fulfil books discount and shipping as lines and reports ``total`` and ``tax``."""
 
+ADDRESS_KEYS = {"address1": "addr1", "city": "city", "zip": "zip", "country_code": "country"}
+"""Shopify address field → the back office's (NetSuite ``shippingAddress``): the fields a
+staff address edit changes and the engine must carry."""
+
+ERP_CANCELLED = "C"
+"""The ERP sales order status Cancelled."""
+
 SHOPWARE_LOCATION = "default"
 """Shopware has one stock per product: the location every back-office location maps to."""
 
@@ -34,6 +41,12 @@ class ChannelOrderView:
     amounts: Mapping[str, Decimal] = field(default_factory=dict)
     units: Mapping[str, int] = field(default_factory=dict)
     """Units ordered per SKU (stocked lines only)."""
+    cancelled: bool = False
+    refunded: Decimal | None = None
+    """Money paid back (successful refund transactions); None: the reader does not know."""
+    refund_ids: tuple[str, ...] = ()
+    address: Mapping[str, str] | None = None
+    """Shipping address in back-office terms (:data:`ADDRESS_KEYS`); None: not compared."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,6 +67,11 @@ class BackOfficeOrderView:
     external_id: str
     created_ts: float
     amounts: Mapping[str, Decimal] = field(default_factory=dict)
+    cancelled: bool | None = None
+    """None: the reader does not know (cancellations are not compared)."""
+    credited: Decimal | None = None
+    """Credit memos' total against the order; None: not compared."""
+    address: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -88,8 +106,28 @@ def _units(pairs: list[tuple[Any, Any]]) -> dict[str, int]:
     return dict(units)
 
 
+def _refunded(order: dict[str, Any]) -> Decimal:
+    return sum(
+        (
+            _money(t["amount"])
+            for refund in order.get("refunds") or []
+            for t in refund.get("transactions") or []
+            if t.get("kind") == "refund" and t.get("status", "success") == "success"
+        ),
+        Decimal(0),
+    )
+
+
+def _channel_address(raw: Any) -> dict[str, str] | None:
+    if not isinstance(raw, dict):
+        return None
+    return {bo: str(raw[key]) for key, bo in ADDRESS_KEYS.items() if raw.get(key)}
+
+
 def shopify_like_channel(name: str, platform: str, state: dict[str, Any]) -> ChannelView:
-    """Shopify's and SHOPLINE's state (SHOPLINE mirrors Shopify's shape, ids as strings)."""
+    """Shopify's and SHOPLINE's state (SHOPLINE mirrors Shopify's shape, ids as strings).
+    Refunds and addresses are read from Shopify only (the staff actions' platform)."""
+    shopify = platform == "shopify"
     orders = tuple(
         ChannelOrderView(
             order_id=str(o["id"]),
@@ -103,6 +141,10 @@ def shopify_like_channel(name: str, platform: str, state: dict[str, Any]) -> Cha
                 ),
             },
             units=_units([(li.get("sku"), li["quantity"]) for li in o.get("line_items", [])]),
+            cancelled=o.get("cancelled_at") is not None,
+            refunded=_refunded(o) if shopify else None,
+            refund_ids=tuple(str(r["id"]) for r in o.get("refunds") or []),
+            address=_channel_address(o.get("shipping_address")) if shopify else None,
         )
         for o in state["orders"]
     )
@@ -166,6 +208,9 @@ def erp_back_office(state: dict[str, Any]) -> BackOfficeView:
                     "discount": _money(so["discount_total"]),
                     "shipping": _money(so["shipping_cost"]),
                 },
+                cancelled=so.get("status") == ERP_CANCELLED,
+                credited=_money(so.get("credited_total") or "0"),
+                address=dict(so.get("ship_address") or {}),
             )
         )
         for line in so["lines"]:

@@ -459,13 +459,15 @@ class Rehearsal:
         reconciliation = self._reconcile()
         engine_status = self._get("engine", "/status")
         exceptions = self._get("engine", "/exceptions")["exceptions"]
-        held = self._get("engine", "/exceptions/records")["records"]
+        held_records = self._get("engine", "/exceptions/records")
+        held = held_records["records"]
         findings: Findings = check_channels(
             [read_channel(c.name, c.platform, states[c.name]) for c in sc.channels],
             read_back_office(self.back_office, states[self.back_office]),
             buffers={c.name: sc.stock_buffer(c) for c in sc.channels},
             location_maps={c.name: started.location_map(c.name) for c in sc.channels},
             exception_keys={(str(r["channel"]), str(r["order_id"])) for r in held},
+            held_jobs=held_records.get("jobs", []),
         )
         summary = build_summary(
             scenario=sc,

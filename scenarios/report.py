@@ -11,6 +11,7 @@ from typing import Any
 from scenarios.invariants import ChannelFindings, Findings, Latency
 from scenarios.platforms import BACK_OFFICES, CHANNELS
 from scenarios.report_render import plot, table
+from scenarios.report_staff import staff_reasons, staff_section
 from scenarios.schema import Channel, Scenario
 
 __all__ = ["build_summary", "drain_after_peak", "table", "write_outputs"]
@@ -45,7 +46,7 @@ def _verdict(
         and drain_seconds > slo.max_drain_seconds
     ):
         reasons.append(f"drain = {drain_seconds:.1f}s > {slo.max_drain_seconds:g}s")
-    return reasons
+    return [*reasons, *staff_reasons(f)]
 
 
 def drain_after_peak(samples: list[dict[str, Any]]) -> tuple[dict[str, Any], float | None]:
@@ -220,6 +221,10 @@ def build_summary(
         "stock_drift": {"keys": findings.stock_drift_keys, "units": findings.stock_drift_units},
         "amount_drift": findings.amount_drift,
         "unsurfaced_failures": findings.unsurfaced_failures,
+        "cancel_drift": findings.cancel_drift,
+        "refund_drift": findings.refund_drift,
+        "edit_drift": findings.edit_drift,
+        "staff": staff_section(scenario, findings, stats, requests),
         "latency_seconds": _latency(findings.latency),
         "backlog": {"peak": peak["backlog"], "peak_at_seconds": peak["t"]},
         "drain_seconds": drain_seconds,

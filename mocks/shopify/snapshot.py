@@ -21,6 +21,10 @@ def stats_of(model: ShopifyModel) -> dict[str, Any]:
             "subscriptions_removed": len(model.publisher.removed),
         },
         "shop_locks": model.abuse_guard.locks,
+        "staff": {
+            action: {k: v for k, v in counts.items() if k != "order_ids"}
+            for action, counts in model.staff_desk.counts().items()
+        },
     }
 
 
