@@ -147,7 +147,12 @@ def run_sweep(sweep: Sweep, runner: Runner, echo: Callable[[str], None] = print)
             sweep.rows.append(crashed_row(point, exc))
             echo(f"sweep: point {i} crashed: {exc}")
         else:
-            sweep.rows.append(row_of(point, outcome))
+            row = row_of(point, outcome)
+            sweep.rows.append(row)
+            echo(
+                f"sweep: point {i}: {row['verdict']}, oversold {_fmt(row['oversold_units'])}, "
+                f"backlog peak {_fmt(row['backlog_peak'])}, drain {_fmt(row['drain_seconds'])} s"
+            )
         sweep.write_rows()
     sweep.write_rows()
     return sweep
