@@ -27,6 +27,8 @@ ANY: dict[str, Any] = {}
 
 _INT = {"type": "integer"}
 _STR = {"type": "string"}
+_NAME = {"type": "string", "minLength": 1, "maxLength": 20}
+_QTY = {"type": "integer", "minimum": 1, "maximum": 5}
 _MONEY = {"type": "string", "pattern": r"^-?[0-9]{1,6}(\.[0-9]{1,2})?$"}
 
 VERSIONS: dict[str, list[str]] = {
@@ -43,16 +45,19 @@ def _list(item: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {"type": "array", "items": item, **extra}
 
 
-_CHECKOUT_LINE = _obj({"sku": _STR, "quantity": _INT}, ["sku", "quantity"])
-_CHECKOUT = _obj(
-    {
-        "lines": _list(_CHECKOUT_LINE, minItems=1, maxItems=3),
-        "email": _STR,
-        "discount_code": _STR,
-        "shipping": {"enum": ["standard", "express", "overnight"]},
-    },
-    ["lines"],
-)
+def _checkout(skus: list[str]) -> dict[str, Any]:
+    line = _obj({"sku": {"enum": [*skus, "NOPE"]}, "quantity": _QTY}, ["sku", "quantity"])
+    return _obj(
+        {
+            "lines": _list(line, minItems=1, maxItems=3),
+            "email": {"enum": ["a@example.com", "not-an-email"]},
+            "discount_code": _STR,
+            "shipping": {"enum": ["standard", "express", "overnight"]},
+        },
+        ["lines"],
+    )
+
+
 _SHOPIFY_SET = _obj(
     {"location_id": _INT, "inventory_item_id": _INT, "available": _INT},
     ["location_id", "inventory_item_id", "available"],
@@ -110,7 +115,7 @@ _FULFILMENT = _obj(
 _ERP_LINE = _obj(
     {
         "item": _obj({"externalId": {"enum": ["A", "B", "UNKNOWN"]}}, ["externalId"]),
-        "quantity": _INT,
+        "quantity": _QTY,
         "rate": _MONEY,
         "discountAmount": _MONEY,
         "taxAmount": _MONEY,
@@ -119,7 +124,7 @@ _ERP_LINE = _obj(
 )
 _SALES_ORDER = _obj(
     {
-        "entity": _obj({"externalId": _STR}, ["externalId"]),
+        "entity": _obj({"externalId": _NAME}, ["externalId"]),
         "location": _obj({"id": {"enum": ["1", "2"]}}, ["id"]),
         "item": _obj({"items": _list(_ERP_LINE, minItems=1, maxItems=3)}, ["items"]),
         "tranDate": _STR,
@@ -130,7 +135,24 @@ _SALES_ORDER = _obj(
     },
     ["entity", "location", "item"],
 )
-_SUITEQL = _obj({"q": _STR}, ["q"])
+_SUITEQL = _obj(
+    {
+        "q": {
+            "anyOf": [
+                {
+                    "enum": [
+                        "SELECT id, tranid FROM transaction WHERE type = 'SalesOrd'",
+                        "SELECT COUNT(*) AS n FROM transaction GROUP BY trandate",
+                        "SELECT item, SUM(quantity) FROM transactionline GROUP BY item",
+                        "SELECT * FROM nosuchtable",
+                    ]
+                },
+                _STR,
+            ]
+        }
+    },
+    ["q"],
+)
 _ERP_MOVEMENT = _obj(
     {"sku": _STR, "location_id": _STR, "delta": _INT, "reason": _STR},
     ["sku", "location_id", "delta"],
@@ -157,7 +179,10 @@ _SHOPWARE_SYNC = _list(
 _SHOPWARE_CHECKOUT = _obj(
     {
         "lines": _list(
-            _obj({"productNumber": _STR, "quantity": _INT}, ["productNumber", "quantity"]),
+            _obj(
+                {"productNumber": {"enum": ["TEE", "CAP", "NOPE"]}, "quantity": _QTY},
+                ["productNumber", "quantity"],
+            ),
             minItems=1,
             maxItems=3,
         ),
@@ -185,7 +210,7 @@ _SHOPLINE_FULFILMENT = _obj(
 
 #: (platform, method, path suffix) → request body schema. A suffix matches the end of a path.
 BODIES: dict[tuple[str, str, str], dict[str, Any]] = {
-    ("shopify", "post", "/_sim/checkout"): _CHECKOUT,
+    ("shopify", "post", "/_sim/checkout"): _checkout(["S-0", "S-1", "S-2"]),
     ("shopify", "post", "/inventory_levels/set.json"): _SHOPIFY_SET,
     ("shopify", "post", "/inventory_levels/adjust.json"): _SHOPIFY_ADJUST,
     ("shopify", "post", "/webhooks.json"): _WEBHOOK,
@@ -193,7 +218,7 @@ BODIES: dict[tuple[str, str, str], dict[str, Any]] = {
     ("shopify", "post", "/refunds.json"): _REFUND,
     ("shopify", "post", "/refunds/calculate.json"): _REFUND,
     ("shopify", "post", "/fulfillments.json"): _FULFILMENT,
-    ("shopline", "post", "/_sim/checkout"): _CHECKOUT,
+    ("shopline", "post", "/_sim/checkout"): _checkout(["TEE"]),
     ("shopline", "post", "/inventory_levels/set.json"): _SHOPIFY_SET,
     ("shopline", "post", "/inventory_levels/adjust.json"): _SHOPIFY_ADJUST,
     ("shopline", "post", "/webhooks.json"): _WEBHOOK,
@@ -282,7 +307,7 @@ def _is_control(path: str) -> bool:
     return path.startswith(("/_mock", "/_sim"))
 
 
-def _path_params(platform: str, path: str, op: dict[str, Any]) -> None:
+def _path_params(platform: str, path: str, op: dict[str, Any], known: dict[str, list[Any]]) -> None:
     params = op.setdefault("parameters", [])
     declared = {p["name"] for p in params if p.get("in") == "path"}
     for name in _SEGMENT.findall(path):
@@ -303,6 +328,9 @@ def _path_params(platform: str, path: str, op: dict[str, Any]) -> None:
         shape = PATH_SHAPES.get((platform, p["name"]))
         if p.get("in") == "path" and shape is not None:
             p["schema"] = shape
+        if p.get("in") == "path" and p["name"] in known:
+            # Records that exist, so cases reach past the lookup; anything else stays possible.
+            p["schema"] = {"anyOf": [{"enum": known[p["name"]]}, p.get("schema", _STR)]}
 
 
 def _query(platform: str, path: str, op: dict[str, Any]) -> None:
@@ -321,12 +349,12 @@ def _query(platform: str, path: str, op: dict[str, Any]) -> None:
 def _body(platform: str, method: str, path: str, op: dict[str, Any]) -> None:
     if method not in ("post", "put", "patch") or "requestBody" in op:
         return
-    schema = ANY
+    schema, required = ANY, False
     for (plat, meth, suffix), body in BODIES.items():
         if plat == platform and meth == method and path.endswith(suffix):
-            schema = body
+            schema, required = body, True
             break
-    op["requestBody"] = {"required": False, "content": {JSON: {"schema": schema}}}
+    op["requestBody"] = {"required": required, "content": {JSON: {"schema": schema}}}
 
 
 def _errors(path: str, op: dict[str, Any]) -> None:
@@ -338,8 +366,11 @@ def _errors(path: str, op: dict[str, Any]) -> None:
     }
 
 
-def complete(schema: dict[str, Any], platform: str) -> dict[str, Any]:
-    """A copy of ``schema`` (an app's ``/openapi.json``) with the gaps above filled in."""
+def complete(
+    schema: dict[str, Any], platform: str, known: dict[str, list[Any]] | None = None
+) -> dict[str, Any]:
+    """A copy of ``schema`` (an app's ``/openapi.json``) with the gaps above filled in;
+    ``known`` maps a path segment's name to ids of records that exist (an order placed)."""
     out = copy.deepcopy(schema)
     for path, item in out.get("paths", {}).items():
         for method, op in item.items():
@@ -348,7 +379,7 @@ def complete(schema: dict[str, Any], platform: str) -> dict[str, Any]:
             # FastAPI's 422 for its own validation is never sent: the mocks validate
             # themselves. Drop it so it does not pass for a documented error.
             op.get("responses", {}).pop("422", None)
-            _path_params(platform, path, op)
+            _path_params(platform, path, op, known or {})
             if method == "get":
                 _query(platform, path, op)
             _body(platform, method, path, op)

@@ -83,6 +83,34 @@ SEEDS: dict[str, dict[str, Any]] = {
 }
 
 
+#: One order placed before fuzzing, so order routes have a record to act on.
+ORDERS: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "shopify": ("POST", "/_sim/checkout", {"lines": [{"sku": "S-0", "quantity": 2}]}),
+    "shopline": ("POST", "/_sim/checkout", {"lines": [{"sku": "TEE", "quantity": 2}]}),
+    "shopware": ("POST", "/_sim/checkout", {"lines": [{"productNumber": "TEE", "quantity": 2}]}),
+    "erp": (
+        "PUT",
+        "/services/rest/record/v1/salesOrder/eid:shopify-1",
+        {
+            "entity": {"externalId": "c1"},
+            "location": {"id": "1"},
+            "item": {"items": [{"item": {"externalId": "A"}, "quantity": 2, "rate": "9.99"}]},
+        },
+    ),
+}
+
+
+def _known(platform: str, response: httpx.Response) -> dict[str, list[Any]]:
+    """Path segment → ids of the order :data:`ORDERS` placed."""
+    if platform == "erp":
+        internal = response.headers["location"].rsplit("/", 1)[-1]
+        return {"ref": ["eid:shopify-1", internal]}
+    order_id = response.json()["order"]["id"]
+    if platform == "shopware":
+        return {"order_id": [order_id], "record_id": [order_id], "entity_id": [order_id]}
+    return {"order_id": [order_id]}
+
+
 @dataclass
 class Subject:
     """One app under test, its completed schema and the headers that get past its auth."""
@@ -129,7 +157,14 @@ def _mock(platform: str) -> Subject:
     app = build_app(platform, config)
     r = _request(app, "POST", "/_mock/seed", json=SEEDS[platform])
     assert r.status_code == 200, r.text
-    return _subject(platform, app, _auth(platform, app))
+    headers = _auth(platform, app)
+    known: dict[str, list[Any]] = {}
+    if platform in ORDERS:
+        method, path, body = ORDERS[platform]
+        r = _request(app, method, path, json=body, headers=headers)
+        assert r.status_code in (201, 204), r.text
+        known = _known(platform, r)
+    return _subject(platform, app, headers, known)
 
 
 def _engine() -> Subject:
@@ -143,10 +178,14 @@ def _engine() -> Subject:
     return _subject("engine", asyncio.run(make()), {})
 
 
-def _subject(platform: str, app: Any, headers: dict[str, str]) -> Subject:
+def _subject(
+    platform: str, app: Any, headers: dict[str, str], known: dict[str, list[Any]] | None = None
+) -> Subject:
     raw = _request(app, "GET", "/openapi.json")
     assert raw.status_code == 200, f"{platform}: /openapi.json answered {raw.status_code}"
-    schema = schemathesis.openapi.from_dict(openapi_supplement.complete(raw.json(), platform))
+    schema = schemathesis.openapi.from_dict(
+        openapi_supplement.complete(raw.json(), platform, known)
+    )
     schema.app = app
     return Subject(app, schema, headers)
 
