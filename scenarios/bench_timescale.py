@@ -136,6 +136,12 @@ class ScaleRun:
     verdict: str
     wall_seconds: float
     results_dir: str
+    webhook_failed_attempts: int = 0
+    """Deliveries the engine did not answer in time (5 simulated s: 0.5 wall s at time_scale
+    10); each is retried after the platform's back-off. Nonzero at a high scale only: the
+    machine did not keep up with the compression."""
+    erp_rejections: int = 0
+    """Requests the ERP refused for concurrency (the engine then learns a lower limit)."""
     erp: ErpLoad | None = None
 
     @property
@@ -168,6 +174,9 @@ def from_summary(
     peak = int(summary["backlog"]["peak"])
     drain = summary.get("drain_seconds")
     p99 = (summary.get("latency_seconds") or {}).get("p99")
+    channels = (summary.get("channels") or {}).values()
+    webhooks = sum(int((c.get("webhooks") or {}).get("failed_attempts") or 0) for c in channels)
+    office = summary.get("back_office") or {}
     return ScaleRun(
         time_scale=float(summary["time_scale"]),
         backlog_peak=peak,
@@ -179,6 +188,8 @@ def from_summary(
         verdict=str(summary["verdict"]),
         wall_seconds=round(wall_seconds, 1),
         results_dir=str(results_dir),
+        webhook_failed_attempts=webhooks,
+        erp_rejections=int(office.get("concurrency_rejections") or 0),
         erp=erp_load(samples, erp_stats, peak=peak) if erp_stats else None,
     )
 
@@ -245,7 +256,8 @@ def table(data: dict[str, Any]) -> str:
     """Per scale the figures, then the ratios to the first scale and the verdict."""
     head = (
         f"{'scale':>6} {'peak':>6} {'at s':>6} {'drain s':>8} {'p99 s':>7} {'accepted':>8} "
-        f"{'synced':>7} {'ERP o/s':>8} {'+s/write':>9} {'wall s':>7}"
+        f"{'synced':>7} {'ERP o/s':>8} {'+s/write':>9} {'hook re':>7} {'ERP rej':>7} "
+        f"{'wall s':>7}"
     )
     lines = [f"time compression: {data['scenario']} (simulated seconds)", head]
     for run in data["runs"]:
@@ -255,7 +267,9 @@ def table(data: dict[str, Any]) -> str:
             f"{_cell(run['drain_seconds'], '.1f'):>8} {_cell(run['latency_p99'], '.1f'):>7} "
             f"{run['accepted']:>8} {run['synced']:>7} "
             f"{_cell(erp.get('orders_per_s'), '.3f'):>8} "
-            f"{_cell(erp.get('overhead_per_write'), '.3f'):>9} {run['wall_seconds']:>7.0f}"
+            f"{_cell(erp.get('overhead_per_write'), '.3f'):>9} "
+            f"{run['webhook_failed_attempts']:>7} {run['erp_rejections']:>7} "
+            f"{run['wall_seconds']:>7.0f}"
         )
     for comparison in data["comparisons"]:
         r = comparison["ratios"]

@@ -165,3 +165,15 @@ def test_bad_scales_or_scenario_exit_2_naming_the_problem(
     assert bt.main(args) == 2
     assert "no-such-thing: no such file" in capsys.readouterr().err
     assert not (tmp_path / "bench").exists()
+
+
+def test_contention_signs_are_read_from_the_summary() -> None:
+    summary = _summary(10.0, peak=50, drain=30.0, p99=40.0)
+    summary["channels"] = {
+        "shopify": {"webhooks": {"failed_attempts": 3}},
+        "shopline": {"webhooks": {"failed_attempts": 2}},
+    }
+    summary["back_office"] = {"platform": "erp", "concurrency_rejections": 7}
+    run = bt.from_summary(summary, wall_seconds=1.0, results_dir=Path("r"))
+    assert (run.webhook_failed_attempts, run.erp_rejections) == (5, 7)
+    assert (_run(1.0).webhook_failed_attempts, _run(1.0).erp_rejections) == (0, 0)
