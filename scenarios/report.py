@@ -1,4 +1,5 @@
-"""What a run leaves behind: summary.json, timeseries.csv, timeseries.png, and a table."""
+"""What a run leaves behind: summary.json, timeseries.csv, timeseries.png, report.html, and
+a table."""
 
 from __future__ import annotations
 
@@ -8,9 +9,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+from scenarios.catalogue import products
 from scenarios.invariants import ChannelFindings, Findings, Latency
 from scenarios.platforms import BACK_OFFICES, CHANNELS
+from scenarios.report_html import write_html
+from scenarios.report_limits import rate_limits
 from scenarios.report_render import plot, table
+from scenarios.report_slos import slo_checks
 from scenarios.report_staff import staff_reasons, staff_section
 from scenarios.schema import Channel, Scenario
 
@@ -20,33 +25,10 @@ __all__ = ["build_summary", "drain_after_peak", "table", "write_outputs"]
 def _verdict(
     scenario: Scenario, f: Findings, drain_seconds: float | None, converged: bool
 ) -> list[str]:
-    """Reasons the run fails; empty means it passes."""
-    slo = scenario.slo
-    reasons = []
-    for name, value in (
-        ("lost", f.lost),
-        ("duplicated", f.duplicated),
-        ("amount_drift", f.amount_drift),
-        ("unsurfaced_failures", f.unsurfaced_failures),
-    ):
-        if value:
-            reasons.append(f"{name} = {value} (must be 0)")
-    if f.oversold_units > slo.max_oversold_units:
-        reasons.append(f"oversold_units = {f.oversold_units} > {slo.max_oversold_units}")
-    if f.stock_drift_units > slo.max_stock_drift_units:
-        reasons.append(f"stock_drift_units = {f.stock_drift_units} > {slo.max_stock_drift_units}")
-    if not converged or drain_seconds is None:
-        reasons.append(f"did not drain and settle within drain_timeout={scenario.drain_timeout:g}s")
-    p99 = f.latency.p99
-    if slo.latency_p99_seconds is not None and p99 is not None and p99 > slo.latency_p99_seconds:
-        reasons.append(f"latency p99 = {p99:.1f}s > {slo.latency_p99_seconds:g}s")
-    if (
-        slo.max_drain_seconds is not None
-        and drain_seconds is not None
-        and drain_seconds > slo.max_drain_seconds
-    ):
-        reasons.append(f"drain = {drain_seconds:.1f}s > {slo.max_drain_seconds:g}s")
-    return [*reasons, *staff_reasons(f)]
+    """Reasons the run fails; empty means it passes (the failing checks of
+    ``scenarios.report_slos.slo_checks``, which defines every check once)."""
+    failing = [c.reason for c in slo_checks(scenario, f, drain_seconds, converged) if not c.passed]
+    return [*failing, *staff_reasons(f)]
 
 
 def drain_after_peak(samples: list[dict[str, Any]]) -> tuple[dict[str, Any], float | None]:
@@ -163,6 +145,15 @@ def _back_office_section(
     return section
 
 
+def _oversold_by_sku(scenario: Scenario, findings: Findings) -> dict[str, int]:
+    """Oversold units per SKU: the hot SKUs (the first ``catalogue.hot.count``), even at 0,
+    then every other SKU with oversold units."""
+    hot = [p.sku for p in products(scenario)[: scenario.catalogue.hot.count]]
+    by_sku = {sku: findings.oversold_by_sku.get(sku, 0) for sku in hot}
+    by_sku.update(sorted(findings.oversold_by_sku.items()))
+    return by_sku
+
+
 def build_summary(
     *,
     scenario: Scenario,
@@ -182,7 +173,8 @@ def build_summary(
     the back office's counters and connector id (so runs on two connector versions compare).
     ``stats`` is every mock's ``/_mock/stats`` by service (channel name or back office)."""
     peak, drain_seconds = drain_after_peak(samples)
-    reasons = _verdict(scenario, findings, drain_seconds, converged)
+    checks = slo_checks(scenario, findings, drain_seconds, converged, settled_after_load)
+    reasons = [*(c.reason for c in checks if not c.passed), *staff_reasons(findings)]
     requests = _locust_counts(locust_rows)
     bo = scenario.back_office.platform
     channels = {
@@ -218,6 +210,7 @@ def build_summary(
         "lost": findings.lost,
         "duplicated": findings.duplicated,
         "oversold_units": findings.oversold_units,
+        "oversold_by_sku": _oversold_by_sku(scenario, findings),
         "stock_drift": {"keys": findings.stock_drift_keys, "units": findings.stock_drift_units},
         "amount_drift": findings.amount_drift,
         "unsurfaced_failures": findings.unsurfaced_failures,
@@ -237,6 +230,9 @@ def build_summary(
             bo: back_office["connector"],
         },
         "platforms": platforms,
+        "limits": rate_limits(scenario),
+        "slos": [c.to_dict() for c in checks],
+        "faults": [fault.model_dump(mode="json") for fault in scenario.faults],
         "engine": engine_status,
         "exceptions": exceptions[:50],
         "load": {**load_report, "requests": requests},
@@ -269,3 +265,4 @@ def write_outputs(results: Path, summary: dict[str, Any], samples: list[dict[str
             writer.writeheader()
             writer.writerows(samples)
         plot(results / "timeseries.png", samples, summary["scenario"])
+    write_html(results / "report.html", summary, samples)

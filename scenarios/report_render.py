@@ -42,7 +42,8 @@ def plot(path: Path, samples: list[dict[str, Any]], title: str) -> None:
             bottom.plot(t, [r[key] for r in samples], label=BACK_OFFICE_REFUSALS[office])
     bottom.set_xlabel("simulated seconds since load start")
     bottom.set_ylabel("count")
-    bottom.legend(loc="upper left", fontsize="small")
+    if bottom.get_legend_handles_labels()[0]:  # runs recorded without refusal columns
+        bottom.legend(loc="upper left", fontsize="small")
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)

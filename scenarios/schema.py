@@ -14,6 +14,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ModelWrapValidatorHandler,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -313,17 +314,35 @@ class Scenario(_Strict):
             raise ValueError("give arrival_curve or traffic (the arrival-rate curve)")
         if self.arrival_curve is not None and self.traffic is not None:
             raise ValueError("give arrival_curve or traffic, not both")
+        return self._aliases_applied()
+
+    def _aliases_applied(self) -> Scenario:
+        """The scenario with ``shoppers.promo_share`` / ``zipf_s`` written into the basket and
+        catalogue too, so every reader (and a dumped and reloaded copy) sees one value."""
+        mix = self.shoppers
+        update: dict[str, Any] = {}
+        if mix.promo_share is not None:
+            update["basket"] = self.basket.model_copy(update={"discount_share": mix.promo_share})
+        if mix.zipf_s is not None:
+            update["catalogue"] = self.catalogue.model_copy(update={"zipf_s": mix.zipf_s})
+        return self.model_copy(update=update) if update else self
+
+    @field_validator("shoppers")
+    @classmethod
+    def _aliases_agree(cls, shoppers: Shoppers, info: ValidationInfo) -> Shoppers:
+        """``promo_share`` and ``zipf_s`` may repeat the basket's and catalogue's settings,
+        not contradict them (those blocks come first, so they are validated by now)."""
         pairs = (
-            ("shoppers.promo_share", self.shoppers.promo_share, "basket.discount_share"),
-            ("shoppers.zipf_s", self.shoppers.zipf_s, "catalogue.zipf_s"),
+            ("promo_share", shoppers.promo_share, "basket", "discount_share"),
+            ("zipf_s", shoppers.zipf_s, "catalogue", "zipf_s"),
         )
-        for alias, value, field in pairs:
-            block, name = field.split(".")
-            given = getattr(self, block)
-            set_there = name in given.model_fields_set
-            if value is not None and set_there and getattr(given, name) != value:
-                raise ValueError(f"{alias} ({value}) and {field} disagree: give one of them")
-        return self
+        for alias, value, block, name in pairs:
+            given = info.data.get(block)
+            if value is None or given is None or name not in given.model_fields_set:
+                continue
+            if getattr(given, name) != value:
+                raise ValueError(f"{alias} ({value}) and {block}.{name} disagree: give one of them")
+        return shoppers
 
     def curve(self) -> list[tuple[float, float]]:
         """The arrival curve ``[(t, rate), ...]``: ``arrival_curve`` or the compiled ``traffic``."""
