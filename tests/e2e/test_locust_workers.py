@@ -16,6 +16,10 @@ pytestmark = pytest.mark.e2e
 SCENARIO = Path(__file__).with_name("load-workers-smoke.yaml")
 
 
+def _csv(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(path.read_text().splitlines()))
+
+
 def test_two_workers_fire_the_whole_plan_once_and_report_exact_percentiles(
     tmp_path: Path,
 ) -> None:
@@ -52,11 +56,7 @@ def test_two_workers_fire_the_whole_plan_once_and_report_exact_percentiles(
     assert load["drained"] is True and load["workers"] == 2
 
     # Exact percentiles from both workers' raw timings, consistent with what was sent.
-    rows = [
-        row
-        for i in (0, 1)
-        for row in csv.DictReader((results / f"requests-worker{i}.csv").open(newline=""))
-    ]
+    rows = [row for i in (0, 1) for row in _csv(results / f"requests-worker{i}.csv")]
     assert {row["name"] for row in rows} >= {"checkout", "stock-movement"}
     first_checkouts = [r for r in rows if r["name"].startswith("checkout") and r["attempt"] == "1"]
     assert len(first_checkouts) == scheduled
@@ -71,10 +71,7 @@ def test_two_workers_fire_the_whole_plan_once_and_report_exact_percentiles(
     slowest = max(float(r["elapsed_ms"]) for r in rows if r["name"] == "checkout")
     assert checkout["max"] == round(slowest, 3)
     # Locust's own CSV (written by the master) counts the same requests.
-    stats = {
-        row["Name"]: int(row["Request Count"])
-        for row in csv.DictReader((results / "locust_stats.csv").open(newline=""))
-    }
+    stats = {row["Name"]: int(row["Request Count"]) for row in _csv(results / "locust_stats.csv")}
     assert {name: entry["count"] for name, entry in latency.items()} == {
         name: count for name, count in stats.items() if name != "Aggregated"
     }
