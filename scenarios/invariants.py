@@ -94,6 +94,8 @@ class Findings:
     changes_held: int = 0
     """Post-purchase changes the back office refused (picking cut-off), held by the engine."""
     refunds_held: int = 0
+    oversold_by_sku: dict[str, int] = field(default_factory=dict)
+    """Oversold units per SKU (every SKU with any; ``oversold_units`` is their sum)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -286,6 +288,7 @@ def check_channels(
         channels=per_channel,
         back_office=back_office.platform,
         **_staff_figures(every),
+        oversold_by_sku={sku: n for sku, n in sorted(back_office.oversold.items()) if n},
     )
 
 

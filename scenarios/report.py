@@ -16,7 +16,7 @@ from scenarios.report_html import write_html
 from scenarios.report_limits import rate_limits
 from scenarios.report_render import plot, table
 from scenarios.report_slos import slo_checks
-from scenarios.report_staff import staff_reasons, staff_section
+from scenarios.report_staff import staff_section
 from scenarios.schema import Channel, Scenario
 
 __all__ = ["build_summary", "drain_after_peak", "table", "write_outputs"]
@@ -26,9 +26,9 @@ def _verdict(
     scenario: Scenario, f: Findings, drain_seconds: float | None, converged: bool
 ) -> list[str]:
     """Reasons the run fails; empty means it passes (the failing checks of
-    ``scenarios.report_slos.slo_checks``, which defines every check once)."""
-    failing = [c.reason for c in slo_checks(scenario, f, drain_seconds, converged) if not c.passed]
-    return [*failing, *staff_reasons(f)]
+    ``scenarios.report_slos.slo_checks``, which defines every check once, post-purchase
+    changes included)."""
+    return [c.reason for c in slo_checks(scenario, f, drain_seconds, converged) if not c.passed]
 
 
 def drain_after_peak(samples: list[dict[str, Any]]) -> tuple[dict[str, Any], float | None]:
@@ -174,7 +174,7 @@ def build_summary(
     ``stats`` is every mock's ``/_mock/stats`` by service (channel name or back office)."""
     peak, drain_seconds = drain_after_peak(samples)
     checks = slo_checks(scenario, findings, drain_seconds, converged, settled_after_load)
-    reasons = [*(c.reason for c in checks if not c.passed), *staff_reasons(findings)]
+    reasons = [c.reason for c in checks if not c.passed]
     requests = _locust_counts(locust_rows)
     bo = scenario.back_office.platform
     channels = {

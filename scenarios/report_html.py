@@ -30,6 +30,9 @@ SLO_LABELS = {
     "latency_p95": "Order → back office, p95",
     "latency_p99": "Order → back office, p99",
     "drain_seconds": "Backlog drain time",
+    "cancel_drift": "Cancellations not carried over",
+    "refund_drift": "Refunds without a credit memo",
+    "edit_drift": "Address changes not carried over",
 }
 """Plain names of the checks (unknown ones are shown by their key)."""
 

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from scenarios.invariants import Findings
+from scenarios.report_staff import MUST_BE_ZERO
 from scenarios.schema import Scenario
 
 BACK_OFFICE_NAMES = {"erp": "the ERP", "fulfil": "Fulfil"}
@@ -244,6 +245,51 @@ def _drain(scenario: Scenario, drain_seconds: float | None) -> list[SloCheck]:
     ]
 
 
+def _post_purchase(f: Findings, office: str) -> list[SloCheck]:
+    """Cancel, refund and edit drift (``scenarios.report_staff.MUST_BE_ZERO``): each must be 0,
+    with the reasons ``report_staff.staff_reasons`` gives."""
+    words = {
+        "cancel_drift": (
+            f"Every cancellation made in the shop reached {office}.",
+            "{n} cancelled in the shop {verb} still open in " + office + ": they may ship.",
+        ),
+        "refund_drift": (
+            f"Every refund given in the shop is matched by a credit memo in {office}.",
+            "{n} refunded in the shop {verb} no matching credit memo in " + office + ": the "
+            "books will not reconcile.",
+        ),
+        "edit_drift": (
+            f"Every address change made after checkout reached {office}.",
+            "{n} with an address changed after checkout {verb} the old address in "
+            + office
+            + ": parcels go to the wrong place.",
+        ),
+    }
+    verbs = {
+        "cancel_drift": ("is", "are"),
+        "refund_drift": ("has", "have"),
+        "edit_drift": ("keeps", "keep"),
+    }
+    checks = []
+    for name in MUST_BE_ZERO:
+        value = int(getattr(f, name, 0) or 0)
+        ok, bad = words.get(name, (f"{name} is 0.", "{n}: " + name + " {verb} not 0."))
+        one, many = verbs.get(name, ("is", "are"))
+        sentence = bad.format(n=_n(value, "order", "orders"), verb=one if value == 1 else many)
+        checks.append(
+            SloCheck(
+                name=name,
+                limit=0,
+                measured=value,
+                unit="orders",
+                passed=not value,
+                reason=f"{name} = {value} (must be 0)" if value else "",
+                words=sentence[0].upper() + sentence[1:] if value else ok,
+            )
+        )
+    return checks
+
+
 def slo_checks(
     scenario: Scenario,
     f: Findings,
@@ -253,7 +299,8 @@ def slo_checks(
 ) -> list[SloCheck]:
     """Every check of the verdict, in the order of its reasons: lost, duplicated, amount
     drift, unsurfaced failures (each must be 0), oversold units, stock drift, convergence,
-    then the latency percentiles and drain time the scenario sets limits for."""
+    then the latency percentiles and drain time the scenario sets limits for, then the
+    post-purchase changes (cancel, refund and edit drift: each must be 0)."""
     office = BACK_OFFICE_NAMES.get(f.back_office, f.back_office)
     storefront = "the storefront" if len(scenario.channels) == 1 else "the storefronts"
     return [
@@ -262,4 +309,5 @@ def slo_checks(
         _convergence(scenario, office, drain_seconds, converged, settled_after_load),
         *_latency(scenario, f, office),
         *_drain(scenario, drain_seconds),
+        *_post_purchase(f, office),
     ]

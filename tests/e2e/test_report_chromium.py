@@ -94,7 +94,7 @@ def test_report_renders_in_chromium(tmp_path: Path) -> None:
     summary = summary_of(scenario(), findings(lost=True), rows)
     write_outputs(tmp_path, summary, rows)
     shown = check_report_in_chromium(tmp_path)
-    assert "failed 2 of 9 checks" in shown["verdict"]
+    assert "failed 2 of 12 checks" in shown["verdict"]
     assert {i["alt"] for i in shown["images"]} >= {
         "Backlog over time, by flow",
         "Throughput against each platform's rate limit",

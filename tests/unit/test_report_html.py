@@ -5,6 +5,7 @@ by the real functions: ``check_channels`` over mock-shaped states → ``build_su
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import re
 from html.parser import HTMLParser
@@ -16,6 +17,8 @@ import pytest
 from scenarios.invariants import Findings, check
 from scenarios.report import _verdict, build_summary, write_outputs
 from scenarios.report_plots import rates
+from scenarios.report_slos import slo_checks
+from scenarios.report_staff import staff_reasons
 from scenarios.schema import Scenario
 
 LOC_MAP = {"1": 77}
@@ -189,6 +192,9 @@ def test_passing_run_renders_every_slo_row_and_plot_inline(tmp_path: Path) -> No
         "converged",
         "latency_p99",
         "drain_seconds",
+        "cancel_drift",
+        "refund_drift",
+        "edit_drift",
     ]
     assert [r["data-slo"] for r in page.slo_rows] == names
     assert all(r["class"] == "slo pass" for r in page.slo_rows)
@@ -252,7 +258,7 @@ def test_failing_run_states_failures_first_and_reasons_match_the_slos(tmp_path: 
     assert summary["reasons"] == ["lost = 1 (must be 0)", "unsurfaced_failures = 1 (must be 0)"]
     assert [r["class"] for r in page.slo_rows].count("slo fail") == 2
     verdict = text[text.index('id="verdict"') : text.index("</section>")]
-    assert "FAIL" in verdict and "failed 2 of 9 checks" in verdict
+    assert "FAIL" in verdict and "failed 2 of 12 checks" in verdict
     assert "1 order taken on the storefront never reached the ERP" in verdict
 
 
@@ -328,3 +334,15 @@ def test_older_runs_without_new_columns_still_render(tmp_path: Path) -> None:
 
 def test_throughput_is_the_rate_of_a_cumulative_counter() -> None:
     assert rates([0, 1, 2, 4], [0, 5, 10, 10], window=2) == [0.0, 5.0, 5.0, 0.0]
+
+
+def test_post_purchase_drift_is_a_check_with_the_staff_reason() -> None:
+    f = dataclasses.replace(findings(), cancel_drift=2)
+    assert (
+        _verdict(scenario(), f, 10.0, True) == staff_reasons(f) == ["cancel_drift = 2 (must be 0)"]
+    )
+    (cancel,) = [c for c in slo_checks(scenario(), f, 10.0, True) if c.name == "cancel_drift"]
+    assert not cancel.passed
+    assert (
+        cancel.words == "2 orders cancelled in the shop are still open in the ERP: they may ship."
+    )
