@@ -19,6 +19,7 @@ from sync_engine.config import ErpDestination, Timing
 from sync_engine.connectors.back_office import BackOfficeConnector
 from sync_engine.errors import ConcurrencyRejected, SyncError
 from sync_engine.flows.fingerprints import fingerprint
+from sync_engine.flows.order_changes import applied_key
 from sync_engine.mapping import MappingRules, map_order
 from sync_engine.mapping.skus import ANY_SKU
 from sync_engine.metrics import Metrics
@@ -139,6 +140,11 @@ class OrderSync:
         try:
             mapped = map_order(order, self.rules, self.catalogue)
             await self.erp.upsert_sales_order(mapped, location_id=self.erp_location_id)
+            if order.cancelled:
+                # First seen already cancelled (the poller, or orders/cancelled before
+                # orders/create): no later change will carry the cancellation, so send it now.
+                await self.erp.cancel_sales_order(order.external_id)
+                self.store.put(applied_key(order.external_id), str(order.version))
         except SyncError as error:
             self._failed(due, error)
         else:
