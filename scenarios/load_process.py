@@ -18,9 +18,11 @@ process's raw timings (`scenarios.request_timings`).
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import subprocess
+import sys
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -277,3 +279,27 @@ def finalise_report(results: Path, *, workers: int) -> dict[str, Any] | None:
         report["latency_error"] = error
     path.write_text(json.dumps(report, indent=2) + "\n")
     return report
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m scenarios.load_process FOLDER --workers N``: merge the worker reports and
+    timings gathered into FOLDER (a load run on several machines) into ``load_report.json``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m scenarios.load_process",
+        description="merge Locust workers' load reports and raw timings in a folder",
+    )
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--workers", type=int, required=True, help="workers the run had (>= 1)")
+    args = parser.parse_args(argv)
+    if args.workers < 1:
+        parser.error(f"--workers: must be >= 1, got {args.workers}")
+    report = finalise_report(args.folder, workers=args.workers)
+    if report is None:
+        print(f"{args.folder}: no load_report-worker*.json to merge", file=sys.stderr)
+        return 2
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

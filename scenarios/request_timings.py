@@ -1,8 +1,9 @@
 """Exact response-time percentiles per request name, from the raw timings of every Locust
 process of a run (``requests*.csv``, see ``loadtests.timings``).
 
-Locust's own percentiles come from response times rounded into buckets (to 10 ms above 100 ms,
-to 100 ms above 1 s); these come from every measured time unrounded.
+Locust's own percentiles come from response times rounded to about two significant digits
+(``locust.stats.bucket_response_time``: 147.6 ms counts as 150); these come from every
+measured time unrounded.
 
 Percentile definition: linear interpolation between order statistics — for ``n`` sorted values
 ``x[0] <= ... <= x[n-1]`` and ``q`` in [0, 100], ``h = (n - 1) * q / 100`` and the percentile

@@ -180,3 +180,20 @@ def test_finalise_writes_nothing_when_no_process_left_a_report(tmp_path: Path) -
     assert finalise_report(tmp_path, workers=0) is None
     assert finalise_report(tmp_path, workers=2) is None
     assert not (tmp_path / "load_report.json").exists()
+
+
+def test_merge_command_for_reports_gathered_from_several_machines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from scenarios.load_process import main
+
+    assert main([str(tmp_path), "--workers", "2"]) == 2
+    assert "no load_report-worker*.json" in capsys.readouterr().err
+    _write_worker(tmp_path, 0, [10.0])
+    _write_worker(tmp_path, 1, [20.0])
+    assert main([str(tmp_path), "--workers", "2"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["fired_checkouts"] == 2 and printed["latency_ms"]["checkout"]["max"] == 20.0
+    with pytest.raises(SystemExit) as exit_:
+        main([str(tmp_path), "--workers", "0"])
+    assert exit_.value.code == 2
