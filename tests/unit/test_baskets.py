@@ -216,3 +216,30 @@ def test_shopper_drops_the_sold_out_item_and_keeps_the_rest() -> None:
     assert without_sold_out(body, "A") == {"lines": [{"sku": "B", "quantity": 2}], "email": "x"}
     assert without_sold_out({"lines": [{"sku": "A", "quantity": 1}]}, "A") is None
     assert without_sold_out(body, "Z") is None  # refusal names no line: retrying changes nothing
+
+
+@pytest.mark.parametrize(
+    ("basket", "message"),
+    [
+        ({"line_sizes": [[0, 1.0]]}, "basket.line_sizes: line counts must be >= 1"),
+        ({"line_sizes": [[1, 0.0], [2, 0.0]]}, "basket.line_sizes: the weights add up to 0"),
+        ({"line_sizes": [[1]]}, "load config: basket:"),
+        ({"guest_share": 1.5}, "basket.guest_share must be in [0, 1], got 1.5"),
+        ({"returning_customers": 0, "guest_share": 0.5}, "returning_customers must be >= 1"),
+        ({"lines_max": 3}, "load config: basket:"),
+    ],
+)
+def test_bad_shopper_mix_in_the_load_config_is_named(basket: dict, message: str) -> None:
+    with pytest.raises(ValueError) as info:
+        LoadConfig.from_mapping({**CONFIG, "basket": {**CONFIG["basket"], **basket}})
+    assert message in str(info.value)
+
+
+def test_line_counts_never_exceed_the_catalogue() -> None:
+    from loadtests.baskets import BasketSpec
+
+    spec = BasketSpec(line_sizes=((5, 1.0),))
+    rng = random.Random(1)
+    cum = cumulative_weights(zipf_weights(3, 1.1))
+    bodies = [draw_basket(rng, ["A", "B", "C"], cum, spec, 10) for _ in range(50)]
+    assert {len(b["lines"]) for b in bodies} == {3}
