@@ -86,8 +86,11 @@ class ErpLoad:
     writes_per_order: float
     mean_write_latency: float
     """The mean latency the mock drew for a write."""
+    slots: float
+    """Slots the engine could use: the ERP's limit, or the engine's learned one if lower
+    (its mean over the window)."""
     slot_seconds_per_write: float
-    """Concurrency limit ÷ writes per second: how long each write held a slot."""
+    """Slots ÷ writes per second: how long each write held a slot."""
 
     @property
     def overhead_per_write(self) -> float:
@@ -100,7 +103,8 @@ def erp_load(
 ) -> ErpLoad | None:
     """The ERP's throughput over the samples where the backlog was at least
     :data:`SATURATED_SHARE` of its peak; None when that window is too short or the stats lack
-    what it needs."""
+    what it needs. The slots are the ERP's ``concurrency_limit``, or the engine's learned limit
+    (``engine_erp_limit`` in the samples) where that is lower."""
     floor = max(1.0, SATURATED_SHARE * peak)
     window = [row for row in samples if float(row["backlog"]) >= floor]
     write = (erp_stats.get("latency") or {}).get("write") or {}
@@ -114,11 +118,14 @@ def erp_load(
     if span <= 0 or done <= 0:
         return None
     per_order = writes / orders
+    learned = [float(row["engine_erp_limit"]) for row in window if row.get("engine_erp_limit")]
+    slots = min(float(limit), sum(learned) / len(learned)) if learned else float(limit)
     return ErpLoad(
         orders_per_s=done / span,
         writes_per_order=per_order,
         mean_write_latency=float(write["total_seconds"]) / writes,
-        slot_seconds_per_write=float(limit) / (done / span * per_order),
+        slots=slots,
+        slot_seconds_per_write=slots / (done / span * per_order),
     )
 
 

@@ -31,15 +31,17 @@ def test_quick_time_compression_runs_both_scales_and_compares_them(tmp_path: Pat
         assert run["backlog_peak"] > 10
         assert run["drain_seconds"] is not None and run["drain_seconds"] > 0
         assert run["synced"] == run["accepted"] > 0
-        # Simulated seconds, not wall seconds: the peak comes during the 75 s of load, and the
-        # backlog takes longer to empty than the wall clock ran at time_scale 10.
-        assert 0 < run["backlog_peak_at"] <= 75 + 10
-        assert run["latency_p99"] > run["erp"]["mean_write_latency"] > 3.0
+        # Simulated seconds, not wall seconds. Arrivals beat the ERP until ~40 s into the
+        # load (4 wall s at time_scale 10); t counts from Locust's launch, so its start-up (wall
+        # time) comes on top. The ERP empties the backlog no faster than its 16 slots allow
+        # (two writes per order at the mean latency it drew), with a factor 2 of slack.
+        assert 20 < run["backlog_peak_at"] < 75 + 60
+        mean_write = run["erp"]["mean_write_latency"]
+        assert run["latency_p99"] > mean_write > 3.0
+        assert run["drain_seconds"] > 0.5 * run["backlog_peak"] * 2 * mean_write / 16
         summary = json.loads((Path(run["results_dir"]) / "summary.json").read_text())
         assert summary["time_scale"] == run["time_scale"]
         assert summary["drain_seconds"] == run["drain_seconds"]
-    fast = data["runs"][1]
-    assert fast["drain_seconds"] > fast["wall_seconds"] / 2
     (comparison,) = data["comparisons"]
     assert comparison["reference_time_scale"] == 5.0 and comparison["time_scale"] == 10.0
     assert set(comparison["ratios"]) >= {"backlog_peak", "drain_seconds", "latency_p99"}

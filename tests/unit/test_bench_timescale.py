@@ -96,8 +96,28 @@ def test_erp_load_measures_throughput_while_the_backlog_is_deep() -> None:
     # 2 writes/s on 16 slots: each held 8 s, 2 s more than the latency the mock drew.
     assert load.slot_seconds_per_write == pytest.approx(8.0)
     assert load.overhead_per_write == pytest.approx(2.0)
+    assert load.slots == 16.0
     assert bt.erp_load(samples[:2], stats, peak=160) is None  # one sample is no window
     assert bt.erp_load(samples, {**stats, "latency": {}}, peak=160) is None
+
+
+def test_erp_load_counts_the_slots_the_engine_allowed_itself_when_fewer() -> None:
+    samples = [
+        {"t": "0", "backlog": "50", "sales_orders": "0", "engine_erp_limit": "12.0"},
+        {"t": "20", "backlog": "80", "sales_orders": "20", "engine_erp_limit": "16.0"},
+        {"t": "40", "backlog": "60", "sales_orders": "40", "engine_erp_limit": ""},
+    ]
+    stats = {
+        "sales_orders": 40,
+        "concurrency_limit": 16,
+        "latency": {"write": {"count": 80, "total_seconds": 480.0}},
+    }
+    load = bt.erp_load(samples, stats, peak=80)
+    assert load is not None
+    assert load.slots == 14.0  # the mean of the engine's limits it reported, below the ERP's 16
+    assert load.slot_seconds_per_write == pytest.approx(7.0)  # 14 slots, 2 writes/s
+    higher = [{**row, "engine_erp_limit": "40"} for row in samples]
+    assert bt.erp_load(higher, stats, peak=80).slots == 16.0  # type: ignore[union-attr]
 
 
 def test_report_and_table_say_agree_and_keep_simulated_units(tmp_path: Path) -> None:
@@ -119,7 +139,11 @@ def test_report_and_table_say_agree_and_keep_simulated_units(tmp_path: Path) -> 
 
 def test_wall_overhead_per_write_is_the_simulated_overhead_divided_by_the_scale() -> None:
     load = bt.ErpLoad(
-        orders_per_s=1.0, writes_per_order=2.0, mean_write_latency=6.0, slot_seconds_per_write=6.5
+        orders_per_s=1.0,
+        writes_per_order=2.0,
+        mean_write_latency=6.0,
+        slots=13.0,
+        slot_seconds_per_write=6.5,
     )
     run = bt.ScaleRun(
         time_scale=10.0, backlog_peak=1, backlog_peak_at=0.0, drain_seconds=1.0,
