@@ -48,15 +48,31 @@ def plot(
     FigureCanvasAgg(fig)
     axes = fig.subplots(1, len(PANELS))
     for ax, (key, panel_title) in zip(axes, PANELS, strict=True):
+        undrained_label = "no figure (did not drain)"
         for combo, members in series.items():
             members = sorted(members, key=lambda r: position[r[x_name]])
             label = ", ".join(f"{n}={v}" for n, v in zip(others, combo, strict=True)) or None
-            ax.plot(
+            (line,) = ax.plot(
                 [position[r[x_name]] for r in members],
                 [_y(r[key]) for r in members],
                 marker="o",
                 label=label,
             )
+            # No figure (a run that never drained has no drain time): a triangle at the top
+            # of the panel, in its line's colour.
+            missing = [r for r in members if r["verdict"] != "crashed" and not _number(r[key])]
+            if missing:
+                ax.scatter(
+                    [position[r[x_name]] for r in missing],
+                    [0.96] * len(missing),
+                    marker="^",
+                    s=70,
+                    color=line.get_color(),
+                    edgecolors="red",
+                    transform=ax.get_xaxis_transform(),
+                    label=undrained_label,
+                )
+                undrained_label = "_nolegend_"
         failed = [r for r in rows if r["verdict"] == "fail" and _number(r[key])]
         if failed:
             ax.scatter(
@@ -69,20 +85,12 @@ def plot(
                 zorder=3,
                 label="verdict failed",
             )
-        undrained = [r for r in rows if r["verdict"] != "crashed" and not _number(r[key])]
-        if undrained:
-            ax.scatter(
-                [position[r[x_name]] for r in undrained],
-                [0.97] * len(undrained),
-                marker="^",
-                color="red",
-                transform=ax.get_xaxis_transform(),
-                label="no figure (did not drain)",
-            )
         ax.set_title(panel_title)
         ax.set_xlabel(x_name)
         ax.set_xticks([position[x] for x in xs], [str(x) for x in xs])
-        ax.set_ylim(bottom=0)
+        # Headroom above the highest point for the triangles and the legend.
+        top = max((_y(r[key]) for r in rows if _number(r[key])), default=0.0)
+        ax.set_ylim(0, top * 1.35 if top > 0 else 1.0)
         ax.grid(alpha=0.3)
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize="small")
