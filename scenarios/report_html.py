@@ -36,6 +36,8 @@ SLO_LABELS = {
 }
 """Plain names of the checks (unknown ones are shown by their key)."""
 
+PASS_HIGHLIGHTS = ("lost", "oversold_units", "converged")
+"""The checks a passing verdict repeats at the top (a failing one lists what failed)."""
 COUNTED = ("orders", "units")
 """Units spoken in the singular for one."""
 
@@ -79,7 +81,8 @@ figure img { width: 100%; height: auto; border: 1px solid var(--line); border-ra
 figcaption { font-size: 13px; color: var(--muted); margin-bottom: 8px; }
 figcaption strong { color: var(--ink); display: block; font-size: 14.5px; }
 .muted { color: var(--muted); font-size: 13px; }
-code { font-size: 12.5px; background: var(--panel); padding: 1px 4px; border-radius: 3px; }
+code { white-space: nowrap; font-size: 12.5px; background: var(--panel); padding: 1px 4px;
+  border-radius: 3px; }
 footer { margin-top: 40px; color: var(--muted); font-size: 12.5px; border-top: 1px solid
   var(--line); padding-top: 10px; }
 """
@@ -128,7 +131,8 @@ def _verdict(summary: dict[str, Any]) -> str:
     passed = summary.get("verdict") == "pass"
     if passed:
         headline = f"The rehearsal passed all {len(slos)} checks."
-        detail = "".join(f"<li>{_e(s['words'])}</li>" for s in slos[:2])
+        shown = [s for s in slos if s["name"] in PASS_HIGHLIGHTS]
+        detail = "".join(f"<li>{_e(s['words'])}</li>" for s in shown)
     else:
         headline = (
             f"The rehearsal failed {len(failed)} of {len(slos)} checks."

@@ -165,11 +165,11 @@ def throughput_plot(
                 color=FAIL_COLOUR,
                 linestyle="--",
                 linewidth=1.2,
-                label=f"bound {rate:g} {unit}",
+                label=f"bound {rate:.3g} {unit}",
             )
             title = f"{label}: {limit.get('derived')}"
         elif rate is not None:
-            title = f"{name}: bound {rate:g} {unit} ({limit.get('derived')}), not in calls"
+            title = f"{name}: bound {rate:.3g} {unit} ({limit.get('derived')}), not in calls"
         else:
             title = f"{label}: {limit.get('derived')}"
         ax.set_title(title, fontsize=9.5, color=INK, loc="left")
@@ -216,6 +216,7 @@ def latency_plot(summary: dict[str, Any]) -> Plot | None:
                 label=f"{slo['name'].removeprefix('latency_')} limit {slo['limit']:g} s",
             )
     ax.set_xticks(range(len(keys)), ["median (p50)", "p95", "p99", "slowest"])
+    ax.set_ylim(0, ax.get_ylim()[1] * 1.3)  # room for the legend above the bars
     ax.set_ylabel("simulated seconds", color=MUTED, fontsize=9)
     _legend(ax)
     return Plot(
@@ -235,13 +236,23 @@ def oversold_plot(summary: dict[str, Any]) -> Plot | None:
         return None
     skus = list(by_sku)
     units = [int(by_sku[s]) for s in skus]
-    fig, (ax,) = _figure(height=2.8)
+    fig, (ax,) = _figure(height=2.4)
     colours = [FAIL_COLOUR if n else PASS_COLOUR for n in units]
     bars = ax.bar(range(len(skus)), [max(n, 0.02) for n in units], color=colours, width=0.6)
     ax.bar_label(bars, labels=[str(n) for n in units], fontsize=8.5, color=INK)
     ax.set_xticks(range(len(skus)), skus, rotation=30 if len(skus) > 8 else 0, fontsize=8.5)
     ax.set_ylabel("units oversold", color=MUTED, fontsize=9)
     ax.set_ylim(0, max([*units, 1]) * 1.25)
+    if not any(units):
+        ax.text(
+            0.5,
+            0.55,
+            "no unit of these SKUs was oversold",
+            transform=ax.transAxes,
+            ha="center",
+            color=PASS_COLOUR,
+            fontsize=11,
+        )
     return Plot(
         key="oversold",
         title="Oversold units per hot SKU",

@@ -194,12 +194,14 @@ def _latency(scenario: Scenario, f: Findings, office: str) -> list[SloCheck]:
             continue
         failed = measured is not None and measured > limit
         share = "Half" if q == 50 else f"{q}%"
+        slowest = "Half of the orders" if q == 50 else f"The slowest {100 - q}% of orders"
         if measured is None:
             words = f"No order reached {office}, so no latency was measured (limit {limit:g} s)."
         elif failed:
             words = (
-                f"{100 - q}% of orders took longer than {_seconds(measured)} to reach {office}; "
-                f"the limit for the slowest {100 - q}% is {_seconds(limit)}."
+                f"{slowest} took {_seconds(measured)} or more to reach "
+                f"{office}, over the {_seconds(limit)} allowed: customers wait for confirmation "
+                "and warehouse picking starts late."
             )
         else:
             words = (

@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.test_report_chromium import check_report_in_chromium, chromium_path
+
 pytestmark = pytest.mark.e2e
 
 SCENARIO = "flash-sale-smoke"
@@ -54,7 +56,13 @@ def test_flash_sale_converges_while_both_limits_bite(tmp_path: Path) -> None:
     assert summary["oversold_units"] == 0 and summary["stock_drift"]["units"] == 0
     assert summary["verdict"] == "pass" and code == 0, output
     results = next(tmp_path.iterdir())
-    for name in ("timeseries.csv", "timeseries.png", "shopify_state.json", "erp_state.json"):
+    for name in (
+        "timeseries.csv",
+        "timeseries.png",
+        "report.html",
+        "shopify_state.json",
+        "erp_state.json",
+    ):
         assert (results / name).stat().st_size > 0
     # The time series: one row per simulated second (time_scale 4 samples four times a wall
     # second), backlog by flow, budget use, and drift probed from the mocks' states.
@@ -72,6 +80,10 @@ def test_flash_sale_converges_while_both_limits_bite(tmp_path: Path) -> None:
     # Tokens and webhook secrets live in a private temp dir, never under results/.
     text = "".join(p.read_text(errors="replace") for p in results.iterdir() if p.suffix != ".png")
     assert "shpat_" not in text and "access_token" not in text and "webhook_secret" not in text
+    # report.html, as a reader opens it: rendered, every plot decoded, one row per SLO
+    # (test_report_chromium.py says so with a skip when no Chromium is installed).
+    if chromium_path() is not None:
+        check_report_in_chromium(results)
 
 
 def test_engine_sigkilled_ten_times_at_random_points_loses_and_duplicates_nothing(
