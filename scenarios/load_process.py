@@ -31,7 +31,7 @@ from typing import Any
 
 from loadtests.arrivals import lag_summary
 from scenarios import request_timings
-from scenarios.processes import Service, free_port, python_module
+from scenarios.processes import ProcessFailed, Service, free_port, python_module
 
 LOAD_ENV = "REHEARSAL_LOAD"
 """The variable naming the load config (``loadtests.locustfile.LOAD_ENV``; that module is not
@@ -115,14 +115,24 @@ class LoadGroup(Service):
 
     def alive(self) -> bool:
         """True while the leader runs; the first time it is not, the workers are waited for
-        and the reports merged (`finish`) before answering."""
-        if super().alive():
+        and the reports merged (`finish`) before answering.
+
+        Raises `ProcessFailed` if a worker fails (exits non-zero) while the leader runs: its
+        share of the plan would go unfired. Workers told to quit exit 0, a moment before the
+        master does."""
+        if self.leader().alive():
+            for worker in self.workers:
+                if worker.popen is not None and worker.popen.poll() not in (None, 0):
+                    raise ProcessFailed(_exited(worker, "while the load ran"))
             return True
         self.finish()
         return False
 
     def finish(self) -> None:
-        """Once: wait for the workers, then write the merged report with ``latency_ms``."""
+        """Once: wait for the workers, then write the merged report with ``latency_ms``.
+
+        Raises `ProcessFailed` (after writing the report) if the leader succeeded but a worker
+        did not exit cleanly; a failed leader is left for the caller to report."""
         if self.finished:
             return
         self.finished = True
@@ -132,16 +142,29 @@ class LoadGroup(Service):
                     worker.popen.wait(timeout=WORKER_EXIT_WAIT_S)
             worker.stop()
         finalise_report(self.results, workers=len(self.workers))
+        if self.popen is not None and self.popen.returncode == 0:
+            for worker in self.workers:
+                if worker.popen is not None and worker.popen.returncode != 0:
+                    raise ProcessFailed(_exited(worker, "after the master quit"))
+
+    def leader(self) -> Service:
+        """The leader process alone, as a plain `Service` (its ``alive`` has no side effects)."""
+        return Service(name=self.name, argv=self.argv, log_path=self.log_path, popen=self.popen)
 
     def stop(self, timeout: float = 10.0) -> None:
-        super().stop(timeout)
+        self.leader().stop(timeout)
         for worker in self.workers:
             worker.stop(timeout)
 
     def kill(self) -> None:
-        super().kill()
+        self.leader().kill()
         for worker in self.workers:
             worker.kill()
+
+
+def _exited(worker: Service, when: str) -> str:
+    code = worker.popen.returncode if worker.popen is not None else None
+    return f"{worker.name} exited with {code} {when}; log {worker.log_path}:\n{worker.log_tail()}"
 
 
 def build(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from scenarios.load_process import (
     leader_argv,
     merge_reports,
 )
+from scenarios.processes import ProcessFailed, Service
 
 LOCUSTFILE = Path("loadtests/locustfile.py")
 
@@ -197,3 +199,57 @@ def test_merge_command_for_reports_gathered_from_several_machines(
     with pytest.raises(SystemExit) as exit_:
         main([str(tmp_path), "--workers", "0"])
     assert exit_.value.code == 2
+
+
+def _process(tmp_path: Path, name: str, code: str) -> Service:
+    return Service(name=name, argv=[sys.executable, "-c", code], log_path=tmp_path / f"{name}.log")
+
+
+def test_a_worker_gone_while_the_master_runs_fails_the_run(tmp_path: Path) -> None:
+    group = build(locustfile=LOCUSTFILE, config=tmp_path, host="h", results=tmp_path, workers=1)
+    group.argv = [sys.executable, "-c", "import time; time.sleep(60)"]
+    group.workers = [_process(tmp_path, "locust worker 0", "print('boom'); raise SystemExit(3)")]
+    group.start()
+    try:
+        worker_popen = group.workers[0].popen
+        assert worker_popen is not None
+        worker_popen.wait()
+        with pytest.raises(ProcessFailed, match=r"locust worker 0 exited with 3 while the load"):
+            group.alive()
+    finally:
+        group.stop()
+    assert not group.alive()  # stopped: the leader's SIGTERM is the caller's to report
+
+
+def test_a_worker_failing_after_a_clean_master_fails_the_run(tmp_path: Path) -> None:
+    group = build(locustfile=LOCUSTFILE, config=tmp_path, host="h", results=tmp_path, workers=2)
+    group.argv = [sys.executable, "-c", "pass"]
+    group.workers = [
+        _process(tmp_path, "locust worker 0", "pass"),
+        _process(tmp_path, "locust worker 1", "raise SystemExit(4)"),
+    ]
+    group.start()
+    assert group.popen is not None
+    group.popen.wait()
+    for worker in group.workers:
+        assert worker.popen is not None
+        worker.popen.wait()
+    _write_worker(tmp_path, 0, [10.0])
+    with pytest.raises(ProcessFailed, match="locust worker 1 exited with 4 after the master"):
+        group.alive()
+    # the report was merged before the failure was raised, for the post-mortem
+    assert json.loads((tmp_path / "load_report.json").read_text())["drained"] is False
+
+
+def test_a_worker_told_to_quit_before_the_master_exits_is_not_a_failure(tmp_path: Path) -> None:
+    group = build(locustfile=LOCUSTFILE, config=tmp_path, host="h", results=tmp_path, workers=1)
+    group.argv = [sys.executable, "-c", "import time; time.sleep(60)"]
+    group.workers = [_process(tmp_path, "locust worker 0", "pass")]
+    group.start()
+    try:
+        worker_popen = group.workers[0].popen
+        assert worker_popen is not None
+        assert worker_popen.wait() == 0
+        assert group.alive()
+    finally:
+        group.stop()
