@@ -1,0 +1,64 @@
+"""How fast the whole-system state machine runs: examples per second on this machine.
+
+    python -m tests.properties.bench_machine --examples 1000 [--steps 40] [--seed 0]
+
+Runs :class:`tests.properties.test_system_machine.SystemMachine` for ``--examples`` examples
+(Hypothesis stops earlier only if it has explored everything), counting machines built and
+rule steps taken, and prints examples/s, steps/s and the load average it ran under. It is a
+benchmark, not a test: it never fails on timing (a falsifying example still raises).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import time
+
+from hypothesis import HealthCheck, settings
+from hypothesis.stateful import run_state_machine_as_test
+
+from tests.properties import test_system_machine as machine
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--examples", type=int, default=1000)
+    parser.add_argument("--steps", type=int, default=40, help="stateful_step_count")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    counted = {"examples": 0, "steps": 0}
+
+    class Counted(machine.SystemMachine):
+        def __init__(self) -> None:
+            super().__init__()
+            counted["examples"] += 1
+
+        def check_invariants(self, *a: object, **kw: object) -> None:
+            counted["steps"] += 1
+            super().check_invariants(*a, **kw)  # type: ignore[arg-type]
+
+    budget = settings(
+        max_examples=args.examples,
+        stateful_step_count=args.steps,
+        deadline=None,
+        database=None,
+        derandomize=False,
+        suppress_health_check=list(HealthCheck),
+    )
+    load_before = os.getloadavg()[0]
+    random.seed(args.seed)
+    started = time.perf_counter()
+    run_state_machine_as_test(Counted, settings=budget)
+    wall = time.perf_counter() - started
+    n, steps = counted["examples"], counted["steps"]
+    print(
+        f"{n} examples, {steps} steps in {wall:.1f} s: {n / wall:.1f} examples/s, "
+        f"{steps / wall:.0f} steps/s (load average {load_before:.2f} → "
+        f"{os.getloadavg()[0]:.2f}, {os.cpu_count()} CPUs)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,28 @@
+"""Hypothesis profiles for the property tests, chosen by ``HYPOTHESIS_PROFILE``.
+
+- ``ci`` (default): bounded, for every CI run (the whole-system machine stays under a minute
+  on 2 cores);
+- ``long``: 1,000+ examples, one command away:
+  ``HYPOTHESIS_PROFILE=long python -m pytest tests/properties/test_system_machine.py``;
+- ``dev``: a handful of examples while editing a rule.
+
+Tests that pin their own ``@settings`` keep them; the profile fills in what they leave out.
+``deadline=None``: steps run a whole in-process system, and a wall-clock deadline would turn
+CPU contention into failures. ``too_slow`` and ``filter_too_much`` are suppressed for the same
+reason (data generation is cheap; each step is slow by design).
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+COMMON = {
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.filter_too_much],
+}
+settings.register_profile("ci", max_examples=60, stateful_step_count=30, **COMMON)
+settings.register_profile("long", max_examples=1000, stateful_step_count=40, **COMMON)
+settings.register_profile("dev", max_examples=10, stateful_step_count=20, **COMMON)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

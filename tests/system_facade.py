@@ -1,0 +1,414 @@
+"""The whole system behind a synchronous facade, for Hypothesis state machines.
+
+Shopify and Shopware sell one catalogue into the NetSuite-style ERP; the mocks and the engine
+meet over ``httpx.ASGITransport`` on one :class:`~simclock.VirtualClock` (autojump: back-offs
+and latencies cost no wall time). One event loop per facade; ``run(coro)`` runs a coroutine
+on it to completion, so every rule of a machine is a plain function.
+
+The engine's loops are not started: the facade offers each loop's body as a step (``sync
+orders``, ``poll the channels``, ``push stock``, ``run the jobs``) so a machine decides the
+interleaving. Webhooks are captured, not delivered; the machine decides their fate.
+
+A **crash** is what SIGKILL does to an engine process: the engine's in-flight requests are
+cancelled part-way, its leases stay taken, its in-memory state (stock ledger estimates,
+budgets, cursors not yet written) is gone, and webhooks sent while it is down are lost to it
+(Shopify would retry; the captured deliveries here do not, so the poller must find them). A
+**restart** builds a new engine, under a new lease owner name, on the same SQLite file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+import tempfile
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+
+from mocks.erp.api import create_app as create_erp
+from mocks.shopify.api import create_app as create_shopify
+from mocks.shopware.api import create_app as create_shopware
+from scenarios.invariants import Findings, check_channels
+from scenarios.invariants_channels import read_back_office, read_channel
+from simclock import VirtualClock
+from sync_engine.app import create_app as create_engine_app
+from sync_engine.config import EngineConfig
+from sync_engine.engine import Engine
+from sync_engine.errors import SyncError
+
+T = TypeVar("T")
+
+CHANNELS = ("shopify", "shopware")
+SHOPIFY = {"access_token": "shpat_machine", "webhook_secret": "whsec_machine"}
+SHOPWARE = {
+    "client_id": "SWIAMACHINE",
+    "client_secret": "sw_machine",
+    "webhook_secret": "sw_shop_machine",
+}
+ERP = {"access_token": "erp_machine"}
+ADMIN = "/admin/api/2026-01"
+PRICE = "19.99"
+START = 1_764_000_000.0
+HANG_SECONDS = 120.0
+
+
+@dataclass
+class Hook:
+    """One captured webhook delivery."""
+
+    channel: str
+    headers: dict[str, str]
+    body: bytes
+
+
+class EngineDown(RuntimeError):
+    """A step needs the engine while it is crashed."""
+
+
+class SystemFacade:
+    """Mocks and engine in one process, driven step by step through synchronous calls."""
+
+    def __init__(
+        self,
+        *,
+        skus: dict[str, int],
+        buffer: int = 0,
+        erp_settings: dict[str, Any] | None = None,
+        seed: int = 1,
+    ) -> None:
+        self.skus = dict(skus)
+        self.buffer = buffer
+        self.loop = asyncio.new_event_loop()
+        self.clock = VirtualClock(START)
+        self.hooks: list[Hook] = []
+        self.workdir = Path(tempfile.mkdtemp(prefix="rehearsal-machine-"))
+        self.apps: dict[str, Any] = {
+            "shopify": create_shopify(
+                settings={},
+                clock=self.clock,
+                credentials=SHOPIFY,
+                seed=seed,
+                webhook_transport=self._capture("shopify"),
+            ),
+            "shopware": create_shopware(
+                settings={},
+                clock=self.clock,
+                credentials=SHOPWARE,
+                seed=seed,
+                webhook_transport=self._capture("shopware"),
+            ),
+            "erp": create_erp(
+                settings={"write_latency_median": 0.5, **(erp_settings or {})},
+                clock=self.clock,
+                credentials=ERP,
+                seed=seed,
+            ),
+        }
+        self.engine: Engine | None = None
+        self.engine_app: Any = None
+        self.crashes = 0
+        self.run(self._seed())
+        self.config = self._config()
+        self.start_engine()
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run ``coro`` on this facade's event loop to completion.
+
+        On the autojump clock nothing waits on wall time, so a step that is still running
+        after ``HANG_SECONDS`` of wall time is a livelock (an endless retry), not a slow step.
+        """
+        try:
+            return self.loop.run_until_complete(asyncio.wait_for(coro, HANG_SECONDS))
+        except TimeoutError:
+            raise AssertionError(
+                f"a step never finished ({HANG_SECONDS} s of wall time, "
+                f"{self.clock.now() - START:.0f} simulated s since the start): a livelock"
+            ) from None
+
+    def _capture(self, channel: str) -> httpx.MockTransport:
+        def handler(request: httpx.Request) -> httpx.Response:
+            self.hooks.append(Hook(channel, dict(request.headers), request.content))
+            return httpx.Response(200)
+
+        return httpx.MockTransport(handler)
+
+    def client(self, name: str) -> httpx.AsyncClient:
+        app = self.engine_app if name == "engine" else self.apps[name]
+        return httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url=f"http://{name}.test"
+        )
+
+    def request(self, name: str, method: str, path: str, **kw: Any) -> httpx.Response:
+        """One call to a mock (``shopify`` admin paths get the access token)."""
+
+        async def go() -> httpx.Response:
+            async with self.client(name) as c:
+                headers = {"X-Shopify-Access-Token": SHOPIFY["access_token"]}
+                if name == "shopify" and path.startswith("/admin/"):
+                    kw.setdefault("headers", headers)
+                return await c.request(method, path, **kw)
+
+        return self.run(go())
+
+    def state(self, name: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.request(name, "GET", "/_mock/state").json()
+        return result
+
+    async def _seed(self) -> None:
+        async def seed(name: str, body: dict[str, Any]) -> dict[str, Any]:
+            async with self.client(name) as c:
+                r = await c.post("/_mock/seed", json=body)
+                assert r.status_code == 200, r.text
+                result: dict[str, Any] = r.json()
+                return result
+
+        await seed(
+            "erp",
+            {
+                "locations": [{"id": "1", "name": "WH"}],
+                "items": [{"sku": s, "on_hand": {"1": n}} for s, n in self.skus.items()],
+            },
+        )
+        shop = await seed(
+            "shopify",
+            {
+                "locations": [{"name": "WH"}],
+                "products": [
+                    {"sku": s, "title": s, "price": PRICE, "inventory": {"WH": n}}
+                    for s, n in self.skus.items()
+                ],
+            },
+        )
+        self.shopify_location = str(shop["locations"][0]["id"])
+        await seed(
+            "shopware",
+            {
+                "products": [
+                    {"productNumber": s, "name": s, "stock": n, "price": "23.79"}
+                    for s, n in self.skus.items()
+                ],
+                "webhooks": [
+                    {
+                        "event": "order.written",
+                        "url": "http://engine.test/webhooks/shopware",
+                        "onlyLiveVersion": True,
+                    }
+                ],
+            },
+        )
+
+    def _config(self) -> EngineConfig:
+        return EngineConfig.model_validate(
+            {
+                "db_path": str(self.workdir / "engine.sqlite"),
+                "stock_buffer": self.buffer,
+                "channels": {
+                    "shopify": {
+                        "platform": "shopify",
+                        "base_url": "http://shopify.test",
+                        **SHOPIFY,
+                        "location_map": {"1": self.shopify_location},
+                    },
+                    "shopware": {
+                        "platform": "shopware",
+                        "base_url": "http://shopware.test",
+                        **SHOPWARE,
+                        "location_map": {"1": "default"},
+                    },
+                },
+                "erp": {"base_url": "http://erp.test", **ERP, "initial_concurrency": 4},
+                "webhook_address": "http://engine.test/webhooks",
+                "reconcile": {"enabled": False},
+            }
+        )
+
+    # -- the engine's life -------------------------------------------------------------------
+
+    @property
+    def up(self) -> bool:
+        return self.engine is not None
+
+    def live(self) -> Engine:
+        if self.engine is None:
+            raise EngineDown("the engine is down")
+        return self.engine
+
+    def start_engine(self) -> None:
+        """A fresh engine process on the same store: subscribes, reads stock, pushes."""
+        engine = Engine(
+            self.config,
+            clock=self.clock,
+            erp_transport=httpx.ASGITransport(app=self.apps["erp"]),
+            channel_transports={n: httpx.ASGITransport(app=self.apps[n]) for n in CHANNELS},
+        )
+        self.engine_app = create_engine_app(engine, run_loops=False)
+        self.run(engine.prepare())
+        self.engine = engine
+
+    def crash(self, after_steps: int) -> None:
+        """SIGKILL mid-sync: let ``orders.drain`` run ``after_steps`` loop turns, then drop
+        everything the process held in memory. Leases stay taken; nothing is released."""
+        engine = self.live()
+
+        async def go() -> None:
+            task = asyncio.create_task(engine.orders.drain())
+            for _ in range(after_steps):
+                if task.done():
+                    break
+                await asyncio.sleep(0)
+            doomed = [task, *engine.orders.in_flight.values()]
+            for t in doomed:
+                t.cancel()
+            await asyncio.gather(*doomed, return_exceptions=True)
+            # Sockets die with the process; the store connection goes without a commit.
+            for channel in engine.channels.values():
+                with contextlib.suppress(Exception):
+                    await channel.aclose()
+            with contextlib.suppress(Exception):
+                await engine.erp.aclose()
+
+        self.run(go())
+        engine.store.close()
+        self.engine = None
+        self.engine_app = None
+        self.crashes += 1
+
+    def close(self) -> None:
+        if self.engine is not None:
+            self.run(self.engine.stop())
+            self.engine = None
+        self.loop.close()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    # -- webhooks ----------------------------------------------------------------------------
+
+    def flush_outboxes(self) -> None:
+        """Let every channel's outbox send what is due (into the capture)."""
+
+        async def go() -> None:
+            for name in CHANNELS:
+                await self.apps[name].state.outbox.deliver_due()
+
+        self.run(go())
+
+    def deliver(self, hooks: list[Hook]) -> list[int]:
+        """Hand ``hooks`` to the engine in this order; statuses (0 = engine down, lost)."""
+        if self.engine_app is None:
+            return [0 for _ in hooks]
+
+        async def go() -> list[int]:
+            out = []
+            async with self.client("engine") as c:
+                for hook in hooks:
+                    r = await c.post(
+                        f"/webhooks/{hook.channel}", content=hook.body, headers=hook.headers
+                    )
+                    out.append(r.status_code)
+            return out
+
+        return self.run(go())
+
+    # -- engine steps (each one turn of one of the engine's loops) ---------------------------
+
+    def step(self, coro: Coroutine[Any, Any, Any]) -> str:
+        """Run one engine step; a platform error ends the step as the loop would ("failed")."""
+        try:
+            self.run(coro)
+        except SyncError as error:
+            return f"failed ({type(error).__name__})"
+        return "ok"
+
+    def sync_orders(self) -> str:
+        return self.step(self.live().orders.drain())
+
+    def poll_channels(self) -> str:
+        return self.step(self.live().poller.poll_once())
+
+    def sync_stock(self) -> str:
+        engine = self.live()
+
+        async def go() -> None:
+            if engine.inventory.full_sync_needed or engine.inventory.quiet_sync_due():
+                await engine.inventory.full_sync()
+            else:
+                await engine.inventory.poll_erp()
+            await engine.inventory.push_once()
+
+        return self.step(go())
+
+    def run_jobs(self) -> str:
+        engine = self.live()
+
+        async def go() -> None:
+            for flow in engine.job_flows:
+                with contextlib.suppress(SyncError):
+                    await flow.discover()
+                await flow.work_once()
+
+        return self.step(go())
+
+    # -- ground truth ------------------------------------------------------------------------
+
+    def findings(self, exception_keys: set[tuple[str, str]] | None = None) -> Findings:
+        """The invariants module's findings over every mock's ``/_mock/state``."""
+        held: set[tuple[str, str]] = set(exception_keys or set())
+        if self.engine is not None:
+            held |= {(str(r["channel"]), str(r["order_id"])) for r in self.held_records()}
+        return check_channels(
+            [read_channel(n, n, self.state(n)) for n in CHANNELS],
+            read_back_office("erp", self.state("erp")),
+            buffers={n: self.buffer for n in CHANNELS},
+            location_maps={
+                "shopify": {"1": self.shopify_location},
+                "shopware": {"1": "default"},
+            },
+            exception_keys=held,
+        )
+
+    def held_records(self) -> list[dict[str, Any]]:
+        records: list[dict[str, Any]] = self.live().store.held_records()
+        return records
+
+    def quiesce(self, rounds: int = 12) -> None:
+        """Faults off, engine up, every hook delivered, every loop run until nothing moves."""
+        for name in (*CHANNELS, "erp"):
+            self.request(name, "DELETE", "/_mock/faults")
+        if not self.up:
+            self.start_engine()
+        engine = self.live()
+        for _ in range(rounds):
+            self.flush_outboxes()
+            pending, self.hooks = self.hooks, []
+            self.deliver(pending)
+            self.poll_channels()
+            self.sync_orders()
+            self.run_jobs()
+            self.clock.advance(engine.config.timing.retry_cap)
+            self.sync_orders()
+            self.run_jobs()
+            self.sync_stock()
+            if self._settled(engine):
+                break
+            self.clock.advance(engine.config.timing.quiet_full_sync_after)
+        self.clock.advance(engine.config.timing.quiet_full_sync_after)
+        self.step(engine.inventory.full_sync())
+        self.step(engine.inventory.push_once())
+
+    def _settled(self, engine: Engine) -> bool:
+        jobs = engine.store.job_counts()
+        busy = any(
+            n for counts in jobs.values() for state, n in counts.items() if state == "pending"
+        )
+        return (
+            not self.hooks
+            and engine.store.order_counts()["pending"] == 0
+            and not engine.orders.in_flight
+            and not engine.inventory.pending_pushes()
+            and not busy
+        )
