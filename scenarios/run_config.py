@@ -62,6 +62,14 @@ def webhook_base(engine_port: int) -> str:
 RECONCILE_LAG = 60.0
 """Simulated seconds an order may take to reach the back office before it counts as drift."""
 RECONCILE_INTERVAL = 120.0
+RECONCILE_PASSES = 50
+"""A long rehearsal (a whole day) reconciles at most about this many times during the load."""
+
+
+def reconcile_interval(scenario: Scenario) -> float:
+    """Simulated seconds between scheduled reconciliation passes: every 2 minutes in a
+    flash sale, every ~30 minutes over a 24-hour day."""
+    return max(RECONCILE_INTERVAL, scenario.duration / RECONCILE_PASSES)
 
 
 def engine_config(
@@ -98,7 +106,7 @@ def engine_config(
         "timing": scenario.engine.timing,
         # A rehearsal lasts minutes of simulated time: reconcile with a lag to match, so the
         # scheduled passes (lowest priority, same budgets) and the end-of-run pass see it.
-        "reconcile": {"lag": RECONCILE_LAG, "interval": RECONCILE_INTERVAL},
+        "reconcile": {"lag": RECONCILE_LAG, "interval": reconcile_interval(scenario)},
         "alerts": {"url": alerts_url},
         "seed": scenario.seed,
         "clock": clock,
