@@ -27,6 +27,8 @@ from scenarios.invariants_channels import BackOfficeOrderView, ChannelOrderView
 
 CHANGE_FLOW = "order_changes"
 REFUND_FLOW = "refunds"
+CHECKED_JOB_FLOWS = (CHANGE_FLOW, REFUND_FLOW)
+"""The engine's job flows whose outcome these checks read: a run drains until they are done."""
 
 
 @dataclass(frozen=True, kw_only=True)

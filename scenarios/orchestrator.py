@@ -32,6 +32,7 @@ from scenarios import alert_sink, catalogue
 from scenarios.drift_probe import PROBE_EVERY_WALL, probe
 from scenarios.invariants import Findings, check_channels
 from scenarios.invariants_channels import read_back_office, read_channel
+from scenarios.invariants_staff import CHECKED_JOB_FLOWS
 from scenarios.platforms import BACK_OFFICES, CHANNELS, credentials_for
 from scenarios.processes import (
     ProcessFailed,
@@ -423,7 +424,8 @@ class Rehearsal:
     def _drain(self, load_ended: float, pending_kills: list[float]) -> float | None:
         """Wait until the back office holds every accepted order (but those the engine holds
         in its exception queue: they will not move without triage, and the verdict counts them
-        as lost), the engine has read all stock afresh since orders stopped moving (its
+        as lost) and every change and refund the verdict checks is done or held, the engine
+        has read all stock afresh since orders stopped moving (its
         quiet-time full sync, which settles what pushes raced with) and it stays idle long
         enough to trust it (three stock polls). Returns when that state began, or None if it
         never came within ``drain_timeout``."""
@@ -438,7 +440,14 @@ class Rehearsal:
             now = self.clock.now()
             full_sync = row["engine_full_sync_t"]
             resynced = full_sync is None or full_sync >= self._last_activity_t
-            if row["backlog"] <= row["engine_held"] and row["engine_idle"] and resynced:
+            # post-purchase changes and refunds the verdict checks must be done too
+            changes_done = not any(row.get(f"backlog_{flow}") for flow in CHECKED_JOB_FLOWS)
+            if (
+                row["backlog"] <= row["engine_held"]
+                and row["engine_idle"]
+                and resynced
+                and changes_done
+            ):
                 settled_since = settled_since or now
                 if now - settled_since >= settle:
                     return settled_since
