@@ -329,8 +329,10 @@ def _path_params(platform: str, path: str, op: dict[str, Any], known: dict[str, 
         if p.get("in") == "path" and shape is not None:
             p["schema"] = shape
         if p.get("in") == "path" and p["name"] in known:
-            # Records that exist, so cases reach past the lookup; anything else stays possible.
-            p["schema"] = {"anyOf": [{"enum": known[p["name"]]}, p.get("schema", _STR)]}
+            # Records that exist, so cases reach past the lookup, and one that does not. (An
+            # anyOf with a plain string would be folded into the string and never pick them.)
+            # Negative cases still send anything else.
+            p["schema"] = {"enum": [*known[p["name"]], "0"]}
 
 
 def _query(platform: str, path: str, op: dict[str, Any]) -> None:

@@ -104,7 +104,7 @@ def _known(platform: str, response: httpx.Response) -> dict[str, list[Any]]:
     """Path segment → ids of the order :data:`ORDERS` placed."""
     if platform == "erp":
         internal = response.headers["location"].rsplit("/", 1)[-1]
-        return {"ref": ["eid:shopify-1", internal]}
+        return {"ref": ["eid:shopify-1", "eid:shopify-2", internal]}
     order_id = response.json()["order"]["id"]
     if platform == "shopware":
         return {"order_id": [order_id], "record_id": [order_id], "entity_id": [order_id]}
