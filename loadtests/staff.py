@@ -4,8 +4,8 @@ Pure functions only (no locust, no gevent). Each action is a Poisson stream of i
 rate per simulated minute within the ``[start, end)`` window, with its own seed streams for
 times, channels and picks, so adding or changing one action leaves the others (and every
 checkout) where they were. A request body is ``{"action", "pick"}`` (plus ``refund_share`` for
-refunds): the channel's mock picks the order itself (``mocks/shopify/staff.py``), since the
-plan is made before any order exists.
+refunds, ``restock`` for cancellations): the channel's mock picks the order itself
+(``mocks/shopify/staff.py``), since the plan is made before any order exists.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ class StaffSpec:
     channels: tuple[str, ...] = ()
     start: float = 0.0
     end: float = 0.0
+    restock_on_cancel: bool = False
 
     @property
     def active(self) -> bool:
@@ -50,7 +51,15 @@ class StaffSpec:
         """Build and validate; ValueError names the faulty key (``staff.…``)."""
         if not raw:
             return cls()
-        unknown = set(raw) - {"rates_per_minute", "refund_share", "channels", "start", "end"}
+        known = {
+            "rates_per_minute",
+            "refund_share",
+            "channels",
+            "start",
+            "end",
+            "restock_on_cancel",
+        }
+        unknown = set(raw) - known
         if unknown:
             raise ValueError(f"load config: staff: unknown key(s) {', '.join(sorted(unknown))}")
         rates = dict(raw.get("rates_per_minute") or {})
@@ -75,6 +84,7 @@ class StaffSpec:
             channels=tuple(str(c) for c in raw.get("channels") or ()),
             start=float(raw.get("start", 0.0)),
             end=float(raw.get("end", 0.0)),
+            restock_on_cancel=raw.get("restock_on_cancel", False) is True,
         )
         if spec.active and not 0 <= spec.start < spec.end:
             raise ValueError("load config: staff: need 0 <= start < end")
@@ -97,6 +107,8 @@ def staff_arrivals(spec: StaffSpec, *, seed: int) -> list[StaffArrival]:
             body: dict[str, Any] = {"action": action, "pick": pick_rng.random()}
             if action == "refund":
                 body["refund_share"] = spec.refund_share
+            if action == "cancel":
+                body["restock"] = spec.restock_on_cancel
             arrivals.append(
                 StaffArrival(
                     sim_t=spec.start + t, channel=channel_rng.choice(spec.channels), body=body

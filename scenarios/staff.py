@@ -27,7 +27,7 @@ class StaffActions(BaseModel):
     address_edits_per_minute: float = Field(0.0, ge=0, le=600)
     """Shipping-address changes of open, unfulfilled orders."""
     cancellations_per_minute: float = Field(0.0, ge=0, le=600)
-    """Cancellations (with restock) of open, unfulfilled, paid orders."""
+    """Cancellations of open, unfulfilled, paid orders (see ``restock_on_cancel``)."""
     refunds_per_minute: float = Field(0.0, ge=0, le=600)
     """Refunds of paid orders (units not restocked)."""
     refund_share: Literal["full", "partial"] | Annotated[Decimal, Field(gt=0, le=1)] = "full"
@@ -39,6 +39,11 @@ class StaffActions(BaseModel):
     """First simulated second staff act."""
     end: float | None = Field(None, gt=0)
     """Simulated second staff stop (default: the scenario's duration)."""
+    restock_on_cancel: bool = False
+    """Tick the admin's "Restock items" when cancelling: the units go back on sale on the
+    channel at once. With the back office as the stock master that counts them twice (the
+    channel's restock, then the engine's push of the back office's release) and, past the
+    picking cut-off, puts units on sale that have left the warehouse: expect oversold units."""
 
     @model_validator(mode="after")
     def _window(self) -> StaffActions:
@@ -70,6 +75,7 @@ class StaffActions(BaseModel):
             "channels": list(self.channels or channels),
             "start": self.start,
             "end": duration if self.end is None else min(self.end, duration),
+            "restock_on_cancel": self.restock_on_cancel,
         }
 
 

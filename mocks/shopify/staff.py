@@ -9,7 +9,8 @@ the action, in id order, deterministically (``eligible[int(pick * len(eligible))
 
 - ``edit-address``: open (not cancelled) and nothing fulfilled;
 - ``cancel``: open, nothing fulfilled, paid and not refunded (picking not started when the shop
-  refuses cancels after picking); restocks the units, refunds nothing;
+  refuses cancels after picking); refunds nothing, and restocks the units unless ``restock`` is
+  false (the admin's "Restock items" box, ticked by default);
 - ``refund``: open and paid, not fully refunded. ``refund_share`` is ``"full"`` (every
   unrefunded unit, the shipping, all money left), ``"partial"`` (one unit of the first line with
   units left) or a decimal string in (0, 1] (that share of each line's unrefunded units, at
@@ -86,6 +87,9 @@ class StaffDesk:
         if not isinstance(pick, int | Decimal) or isinstance(pick, bool) or not 0 <= pick < 1:
             raise InvalidCheckout("pick must be a number in [0, 1)")
         share = refund_share(payload.get("refund_share", "full")) if action == "refund" else None
+        restock = payload.get("restock", True)
+        if not isinstance(restock, bool):
+            raise InvalidCheckout("restock must be true or false")
         eligible = [o for _, o in sorted(self.model.orders.items()) if self._eligible(action)(o)]
         if not eligible:
             self.none_eligible[action] += 1
@@ -94,7 +98,7 @@ class StaffDesk:
         if action == "edit-address":
             result = {"order": self._edit_address(order)}
         elif action == "cancel":
-            body = {"reason": "staff", "restock": True}
+            body = {"reason": "staff", "restock": restock}
             result = {"order": self.model.order_changes.cancel_order(str(order.id), body)}
         else:
             assert share is not None

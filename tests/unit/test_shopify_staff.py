@@ -156,6 +156,7 @@ def test_none_eligible_is_409_naming_the_action_and_bad_bodies_are_422() -> None
             {"action": "cancel"},
             {"action": "refund", "pick": 0.1, "refund_share": "1.5"},
             {"action": "refund", "pick": 0.1, "refund_share": 0},
+            {"action": "cancel", "pick": 0.1, "restock": "yes"},
         ):
             r = await client.post("/_sim/staff", json=bad)
             assert r.status_code == 422, bad
@@ -164,5 +165,17 @@ def test_none_eligible_is_409_naming_the_action_and_bad_bodies_are_422() -> None
         assert (
             counts["cancel"]["none_eligible"] == 2 and counts["edit-address"]["none_eligible"] == 1
         )
+
+    run(scenario)
+
+
+def test_a_cancel_without_restock_leaves_the_units_off_sale() -> None:
+    async def scenario(client: httpx.AsyncClient, app: FastAPI, clock: VirtualClock) -> None:
+        await buy(client, ("SKU-1", 3))
+        r = await staff(client, "cancel", 0.0, restock=False)
+        assert r.status_code == 200, r.text
+        assert r.json()["order"]["cancelled_at"] is not None
+        levels = (await client.get("/_mock/state")).json()["inventory_levels"]
+        assert sum(lv["available"] for lv in levels if lv["sku"] == "SKU-1") == 7
 
     run(scenario)

@@ -45,6 +45,9 @@ def test_same_seed_same_actions_and_rates_are_honoured() -> None:
     assert {a.channel for a in arrivals} == {"a", "b"}
     assert all(0 <= a.body["pick"] < 1 for a in arrivals)
     assert {a.body.get("refund_share") for a in arrivals if a.body["action"] == "refund"} == {"0.5"}
+    assert {a.body.get("restock") for a in arrivals if a.body["action"] == "cancel"} == {False}
+    restocking = staff_arrivals(spec(restock_on_cancel=True), seed=11)
+    assert {a.body.get("restock") for a in restocking if a.body["action"] == "cancel"} == {True}
 
 
 def test_one_action_rate_does_not_move_the_others() -> None:
@@ -112,6 +115,7 @@ def test_scenario_staff_is_strict_and_checked_against_the_channels() -> None:
         "channels": ["shopify"],
         "start": 0.0,
         "end": 600,
+        "restock_on_cancel": False,
     }
     assert not Scenario.model_validate(BASE).staff.active
     mixed = {
