@@ -280,13 +280,16 @@ def build_plan(
     basket: BasketSpec,
     back_office: BackOfficeSpec,
     channels: Sequence[tuple[str, float]] = (),
+    stock_skus: Sequence[str] = (),
 ) -> list[PlannedRequest]:
     """Every request of the run, sorted by simulated time: checkouts merged with movements.
 
     Each stream has its own seed stream (arrival times and bodies separately), so adding
     back-office traffic does not change which baskets arrive when. With several ``channels``
     (name, share) each checkout picks one from a seed stream of its own, in proportion to the
-    shares: the same seed gives the same baskets whatever the channel mix.
+    shares: the same seed gives the same baskets whatever the channel mix. Stock movements
+    draw from ``stock_skus`` (the SKUs the back office stocks) when given, else from ``skus``:
+    shoppers may also buy bundle SKUs that the back office does not stock.
     """
     _validate(skus, basket, back_office)
     parsed = curve if isinstance(curve, tuple) else parse_curve(curve)
@@ -305,12 +308,13 @@ def build_plan(
     ]
     if back_office.rate > 0:
         movement_rng = random.Random(f"{seed}/movements")
-        movement_cum = cumulative_weights(zipf_weights(len(skus), back_office.zipf_s))
+        stocked = stock_skus or skus
+        movement_cum = cumulative_weights(zipf_weights(len(stocked), back_office.zipf_s))
         plan.extend(
             PlannedRequest(
                 sim_t=t,
                 kind=RequestKind.STOCK_MOVEMENT,
-                body=draw_stock_movement(movement_rng, skus, movement_cum, back_office),
+                body=draw_stock_movement(movement_rng, stocked, movement_cum, back_office),
             )
             for t in arrival_times(((0.0, back_office.rate),), duration, f"{seed}/movement-times")
         )
@@ -357,6 +361,9 @@ class LoadConfig:
     """Where checkouts go; one Shopify channel at ``shopify_url`` when the file names none."""
     staff: StaffSpec = field(default_factory=StaffSpec)
     """Store staff's actions on the channels' orders (``loadtests.staff``)."""
+    stock_skus: tuple[str, ...] = ()
+    """The back office's SKUs, for stock movements, when ``skus`` also holds bundle SKUs it
+    does not stock (empty: ``skus``)."""
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any]) -> LoadConfig:
@@ -384,6 +391,7 @@ class LoadConfig:
             report_path=raw.get("report_path"),
             channels=channels,
             staff=StaffSpec.from_mapping(raw.get("staff")),
+            stock_skus=tuple(raw.get("stock_skus", ())),
         )
         if config.time_scale <= 0:
             raise ValueError(f"load config: time_scale must be > 0, got {config.time_scale}")
@@ -394,6 +402,12 @@ class LoadConfig:
         if back_office.rate > 0 and config.erp_url is None:
             raise ValueError("load config: back_office.rate > 0 needs erp_url")
         _validate(config.skus, config.basket, config.back_office)
+        strangers = sorted(set(config.stock_skus) - set(config.skus))
+        if strangers or len(set(config.stock_skus)) != len(config.stock_skus):
+            raise ValueError(
+                "load config: stock_skus must be distinct skus of the catalogue"
+                + (f", not {', '.join(strangers[:3])}" if strangers else "")
+            )
         return config
 
     def plan(self) -> list[PlannedRequest]:
@@ -407,6 +421,7 @@ class LoadConfig:
             basket=self.basket,
             back_office=self.back_office,
             channels=[(c.name, c.share) for c in self.channels],
+            stock_skus=self.stock_skus,
         )
         staff = [
             PlannedRequest(sim_t=a.sim_t, kind=RequestKind.STAFF, body=a.body, channel=a.channel)

@@ -11,9 +11,20 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, ClassVar
 
-from scenarios.catalogue import ERP_LOCATION_ID, LOCATION_NAME, Product, erp_seed, shopify_seed
+from scenarios.catalogue import (
+    ERP_LOCATION_ID,
+    LOCATION_NAME,
+    Product,
+    bundle_stock,
+    bundle_tax_rate,
+    catalogue_bundles,
+    erp_seed,
+    shopify_seed,
+    shown_stock,
+)
 from scenarios.schema import Channel, Scenario
 
 SHOPWARE_LOCATION_ID = "default"
@@ -62,8 +73,16 @@ class ChannelPlatform:
         }
 
     def default_settings(self, scenario: Scenario) -> dict[str, Any]:
-        """Mock settings the rehearsal needs unless the scenario says otherwise."""
-        return {}
+        """Mock settings the rehearsal needs unless the scenario says otherwise: the
+        catalogue's one ``tax_rate`` as the shop's tax rate (Shopify and SHOPLINE charge one
+        rate for the whole shop, so ``tax_classes`` leave the mock's own rate)."""
+        rate = scenario.catalogue.tax_rate
+        return {} if rate is None else {"tax_rate": str(rate)}
+
+    def native_bundles(self, scenario: Scenario, channel: Channel) -> bool:
+        """Whether bundles are seeded as the platform's own bundles (Shopify's
+        ``bundle_components``): only when the scenario turns ``bundle_expansion`` on."""
+        return scenario.settings_for(channel.name).get("bundle_expansion") is True
 
     def seed(
         self,
@@ -73,10 +92,15 @@ class ChannelPlatform:
         channel: Channel,
         webhook_url: str | None,
     ) -> dict[str, Any]:
-        """``/_mock/seed``: the catalogue at the back office's stock minus the buffer
-        (``webhook_url``: the engine's ingress for platforms whose webhooks are seeded)."""
+        """``/_mock/seed``: the catalogue at the back office's stock minus the buffer, and the
+        generated bundles (``webhook_url``: the engine's ingress for platforms whose webhooks
+        are seeded)."""
         return shopify_seed(
-            products, buffer=scenario.stock_buffer(channel), currency=scenario.catalogue.currency
+            products,
+            buffer=scenario.stock_buffer(channel),
+            currency=scenario.catalogue.currency,
+            bundles=catalogue_bundles(scenario, products),
+            native_bundles=self.native_bundles(scenario, channel),
         )
 
     def location(self, answer: dict[str, Any]) -> str:
@@ -128,6 +152,9 @@ class ShoplinePlatform(ChannelPlatform):
     def credentials(self) -> dict[str, str]:
         return {"access_token": secrets.token_hex(20), "webhook_secret": secrets.token_hex(24)}
 
+    def native_bundles(self, scenario: Scenario, channel: Channel) -> bool:
+        return False  # the SHOPLINE mock has no bundle products: bundles are plain products
+
 
 class ShopwarePlatform(ChannelPlatform):
     """Shopware 6: gross prices, one stock per product, OAuth client credentials, and app
@@ -153,19 +180,17 @@ class ShopwarePlatform(ChannelPlatform):
         channel: Channel,
         webhook_url: str | None,
     ) -> dict[str, Any]:
-        buffer = scenario.stock_buffer(channel)
-        payload: dict[str, Any] = {
-            "products": [
-                {
-                    "productNumber": p.sku,
-                    "name": p.title,
-                    "price": str(p.price),
-                    "stock": max(0, p.stock - buffer),
-                    "isCloseout": True,
-                }
-                for p in products
-            ],
-        }
+        shown = shown_stock(products, buffer=scenario.stock_buffer(channel))
+        seeded = [
+            _shopware_product(p.sku, p.title, p.price, shown[p.sku], p.tax_rate) for p in products
+        ]
+        seeded.extend(
+            _shopware_product(
+                b.sku, b.title, b.price, bundle_stock(b, shown), bundle_tax_rate(b, products)
+            )
+            for b in catalogue_bundles(scenario, products)
+        )
+        payload: dict[str, Any] = {"products": seeded}
         if webhook_url is not None:
             # The app manifest's webhook, pointed at the engine's ingress for this channel.
             payload["webhooks"] = [
@@ -180,6 +205,24 @@ class ShopwarePlatform(ChannelPlatform):
 
     def location(self, answer: dict[str, Any]) -> str:
         return SHOPWARE_LOCATION_ID
+
+
+def _shopware_product(
+    sku: str, name: str, price: Decimal, stock: int, tax_rate: Decimal | None
+) -> dict[str, Any]:
+    """A closeout product at a gross ``price``; ``taxRate`` (percent) only when the catalogue
+    names one, else the shop's standard rate. Bundles are plain products (the mock's
+    containers exist only in orders), showing what their components allow."""
+    product: dict[str, Any] = {
+        "productNumber": sku,
+        "name": name,
+        "price": str(price),
+        "stock": stock,
+        "isCloseout": True,
+    }
+    if tax_rate is not None:
+        product["taxRate"] = str(tax_rate * 100)
+    return product
 
 
 CHANNELS: dict[str, ChannelPlatform] = {

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from scenarios.catalogue import Product
+from scenarios.catalogue import Product, engine_mapping, shopper_skus
 from scenarios.platforms import BACK_OFFICES, CHANNELS, default_settings
 from scenarios.schema import Scenario
 
@@ -101,7 +101,8 @@ def engine_config(
             base_url=started.urls[bo], credentials=started.credentials[bo], scenario=scenario
         ),
         "stock_buffer": scenario.engine.stock_buffer,
-        "mapping": scenario.mapping.model_dump(mode="json", exclude_unset=True),
+        # The scenario's mapping, with the catalogue's generated bundles merged in.
+        "mapping": engine_mapping(scenario),
         "webhook_address": webhook_base(engine_port),
         "timing": scenario.engine.timing,
         # A rehearsal lasts minutes of simulated time: reconcile with a lag to match, so the
@@ -118,7 +119,9 @@ def engine_config(
 def load_config(
     scenario: Scenario, started: Started, *, products: list[Product], report_path: str
 ) -> dict[str, Any]:
-    """The Locust process's config (``loadtests.baskets.LoadConfig``)."""
+    """The Locust process's config (``loadtests.baskets.LoadConfig``). With generated bundles
+    shoppers also buy them (ranked after the hot SKUs, ``catalogue.shopper_skus``) and the
+    back office's stock movements keep to its own SKUs (``stock_skus``)."""
     sc = scenario
     first = sc.channels[0].name
     # The basket block with the shopper mix laid over it; keys of the mix only when set, so a
@@ -147,7 +150,8 @@ def load_config(
         "seed": sc.seed,
         "duration": sc.duration,
         "arrival_curve": [list(point) for point in sc.curve()],
-        "skus": [p.sku for p in products],
+        "skus": shopper_skus(sc, products),
+        **({"stock_skus": [p.sku for p in products]} if sc.catalogue.bundles.count else {}),
         "zipf_s": sc.zipf_s,
         "basket": basket,
         "back_office": {
