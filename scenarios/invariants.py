@@ -183,7 +183,14 @@ def _orders(
                         "back_office": str(theirs),
                     }
                 )
-        check_order(tally.staff, channel=channel.name, order=order, back_office=first, held=jobs)
+        check_order(
+            tally.staff,
+            channel=channel.name,
+            order=order,
+            back_office=first,
+            held=jobs,
+            order_held=(channel.name, order.order_id) in exception_keys,
+        )
 
 
 def _stock(

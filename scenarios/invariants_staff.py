@@ -72,11 +72,13 @@ def check_order(
     order: ChannelOrderView,
     back_office: BackOfficeOrderView,
     held: HeldJobs,
+    order_held: bool = False,
 ) -> None:
     """Compare one channel order's cancellation, refunds and address with its back-office
-    order."""
+    order. ``order_held``: the engine holds the order itself in its exception queue (say its
+    cancellation, sent with a late first sync, was refused past the cut-off): surfaced too."""
     external_id = f"{channel}-{order.order_id}"
-    change_held = external_id in held.changes
+    change_held = order_held or external_id in held.changes
     if back_office.cancelled is not None and order.cancelled != back_office.cancelled:
         if change_held:
             tally.changes_held.append(external_id)

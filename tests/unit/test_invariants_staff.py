@@ -60,7 +60,8 @@ def refund(refund_id: int, amount: str) -> dict[str, Any]:
 def check(
     orders: list[dict[str, Any]],
     sales: list[dict[str, Any]],
-    jobs: list[dict[str, Any]] = (),  # type: ignore[assignment]
+    jobs: tuple[dict[str, Any], ...] | list[dict[str, Any]] = (),
+    held_orders: frozenset[tuple[str, str]] = frozenset(),
 ) -> Findings:
     return check_channels(
         [read_channel("shopify", "shopify", {"orders": orders, "inventory_levels": []})],
@@ -68,6 +69,7 @@ def check(
         buffers={},
         location_maps={},
         held_jobs=jobs,
+        exception_keys=held_orders,
     )
 
 
@@ -136,6 +138,9 @@ def test_changes_held_after_the_cut_off_are_surfaced_not_drift() -> None:
     # the same state without the held jobs: every one of them is drift
     g = check(orders, sales)
     assert (g.cancel_drift, g.refund_drift, g.edit_drift) == (1, 1, 1)
+    # an order held itself (its cancel, sent with a late first sync, refused) is surfaced too
+    h = check(orders[:1], sales[:1], held_orders=frozenset({("shopify", "1")}))
+    assert (h.cancel_drift, h.changes_held) == (0, 1)
 
 
 def test_cancelled_before_the_back_office_saw_it_is_not_lost_but_an_open_one_is() -> None:
