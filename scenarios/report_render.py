@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from scenarios.report_staff import staff_rows
+
 BACK_OFFICE_REFUSALS = {"erp": "ERP concurrency rejections", "fulfil": "Fulfil 429s"}
 
 
@@ -124,6 +126,7 @@ def table(summary: dict[str, Any]) -> str:
         ),
         ("amount drift", summary["amount_drift"]),
         ("unsurfaced failures", summary["unsurfaced_failures"]),
+        *staff_rows(summary),
         (
             "latency p50 / p95 / p99 (sim s)",
             f"{_fmt(lat['p50'])} / {_fmt(lat['p95'])} / {_fmt(lat['p99'])}",

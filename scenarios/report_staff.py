@@ -49,3 +49,24 @@ def staff_section(
         },
         "channels": per_channel,
     }
+
+
+def staff_rows(summary: dict[str, Any]) -> list[tuple[str, str]]:
+    """The terminal table's staff lines (none when the scenario has no staff)."""
+    staff = summary.get("staff") or {}
+    configured = staff.get("configured") or {}
+    if not any(
+        configured.get(f"{k}_per_minute") for k in ("address_edits", "cancellations", "refunds")
+    ):
+        return []
+    actions = staff["actions"]
+    done = " / ".join(str(actions[a]["done"]) for a in ACTIONS)
+    refused = " / ".join(str(actions[a]["none_eligible"]) for a in ACTIONS)
+    drift = " / ".join(str(staff[name]) for name in MUST_BE_ZERO)
+    return [
+        ("staff edits / cancels / refunds (none eligible)", f"{done} ({refused})"),
+        (
+            "cancel / refund / edit drift; held changes / refunds",
+            f"{drift}; {staff['changes_held']} / {staff['refunds_held']}",
+        ),
+    ]
