@@ -151,14 +151,17 @@ def shopper_skus(scenario: Scenario, items: list[Product]) -> list[str]:
 
 def engine_mapping(scenario: Scenario) -> dict[str, Any]:
     """The engine's ``mapping`` config: the scenario's own ``mapping:`` block, with the
-    generated bundles merged into ``bundles``. A bundle the scenario maps itself (same SKU
-    after the mapping's normalisation) keeps the scenario's components."""
+    generated bundles merged into ``bundles`` (components weighted by list price × units). A
+    bundle the scenario maps itself (same SKU after the mapping's normalisation) keeps the
+    scenario's components."""
     mapping = scenario.mapping.model_dump(mode="json", exclude_unset=True)
     if not scenario.catalogue.bundles.count:
         return mapping
     rules = scenario.mapping
     explicit: dict[str, Any] = mapping.get("bundles", {})
     taken = {rules.normalise_key(sku) for sku in explicit}
-    generated = mapping_bundles(catalogue_bundles(scenario, products(scenario)))
+    items = products(scenario)
+    prices = {p.sku: p.price for p in items}
+    generated = mapping_bundles(catalogue_bundles(scenario, items), prices)
     kept = {sku: parts for sku, parts in generated.items() if rules.normalise_key(sku) not in taken}
     return {**mapping, "bundles": {**kept, **explicit}}

@@ -8,6 +8,7 @@ so turning on tax classes or bundles does not change the products' titles, price
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -116,10 +117,18 @@ def bundles(cat: Catalogue, seed: int, skus: list[str], prices: list[Decimal]) -
     return result
 
 
-def mapping_bundles(items: list[Bundle]) -> dict[str, list[dict[str, Any]]]:
+def mapping_bundles(
+    items: list[Bundle], prices: Mapping[str, Decimal] | None = None
+) -> dict[str, list[dict[str, Any]]]:
     """The bundles as the engine's ``mapping.bundles`` (``MappingRules``): bundle SKU → its
-    components ``[{sku, quantity}]``."""
+    components ``[{sku, quantity}]``. With the catalogue's ``prices`` each component also gets
+    ``price_weight`` = its price × units, so the engine splits a bundle line's amount, discount
+    and tax by the components' list prices rather than by their units."""
     return {
-        b.sku: [{"sku": sku, "quantity": units} for sku, units in b.components.items()]
+        b.sku: [
+            {"sku": sku, "quantity": units}
+            | ({} if prices is None else {"price_weight": str(prices[sku] * units)})
+            for sku, units in b.components.items()
+        ]
         for b in items
     }

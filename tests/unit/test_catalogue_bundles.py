@@ -188,12 +188,20 @@ def mapping_of(sc: Scenario) -> dict[str, Any]:
 
 def test_the_engine_maps_generated_bundles_and_the_scenarios_own_win() -> None:
     sc = scenario(mapping={"sku_aliases": {"OLD-1": "SKU-0001"}})
-    bundles = catalogue_bundles(sc, products(sc))
+    items = products(sc)
+    price = {p.sku: p.price for p in items}
+    bundles = catalogue_bundles(sc, items)
     rules = MappingRules.model_validate(mapping_of(sc))
     assert rules.sku_aliases == {"OLD-1": "SKU-0001"}
     assert {sku: {c.sku: c.quantity for c in parts} for sku, parts in rules.bundles.items()} == {
         b.sku: b.components for b in bundles
     }
+    # the bundle's money is split by the components' list prices, not by their units
+    assert all(
+        c.price_weight == price[c.sku] * c.quantity
+        for parts in rules.bundles.values()
+        for c in parts
+    )
     own = [{"sku": "SKU-0007", "quantity": 3}]
     mine = scenario(mapping={"bundles": {"sku-b002": own, "SKU-X": own}})
     rules = MappingRules.model_validate(mapping_of(mine))
