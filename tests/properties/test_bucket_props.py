@@ -127,6 +127,7 @@ def test_engine_bucket_reading_the_header_is_never_refused_by_the_mock(
     mock = LeakyBucket(capacity=capacity, leak_rate=rate, clock=clock)
     budget = LeakyBucketBudget(clock=clock, headroom=2.0)  # the prior: 40 at 2/s
     usable = capacity - 2.0
+    grants: list[tuple[float, int]] = []
 
     async def drive() -> None:
         for dt, burst in plan:
@@ -141,9 +142,12 @@ def test_engine_bucket_reading_the_header_is_never_refused_by_the_mock(
                     retry_after=None if result.allowed else 2.0,
                 )
                 assert budget.header_seen
+                if result.allowed:
+                    grants.append((clock.now(), 1))
                 if budget.calls > 1:  # the first call had only the prior to go on
                     assert result.allowed, f"429 at call {budget.calls}, {budget.stats()}"
                     # Float residue of a wait (1e-6 s) is all the estimate may overshoot by.
                     assert budget.level() <= usable + 1e-4
 
     asyncio.run(drive())
+    admitted_within_windows(grants, capacity, rate)
