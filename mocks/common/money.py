@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
+
+from mocks.common import jsonsafe
 
 CENT = Decimal("0.01")
 
@@ -43,4 +44,4 @@ def fmt(value: Decimal) -> str:
 
 def loads_exact(raw: bytes) -> Any:
     """Parse JSON with every non-integer number as Decimal, so no amount passes through float."""
-    return json.loads(raw, parse_float=Decimal)
+    return jsonsafe.loads(raw, parse_float=Decimal)

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
+from mocks.common import jsonsafe
 from mocks.shopify.errors import BadRequest
 
 T = TypeVar("T")
@@ -43,7 +44,7 @@ def decode_cursor(token: str, *, resource: str) -> Cursor:
     """Parse a ``page_info`` token issued for ``resource``; anything else is a 400."""
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        payload = json.loads(raw)
+        payload = jsonsafe.loads(raw)
         direction = payload["d"]
         key = tuple(payload["k"])
         filters = payload["f"]

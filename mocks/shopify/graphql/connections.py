@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 
 from graphql import GraphQLError
 
+from mocks.common import jsonsafe
+
 T = TypeVar("T")
 SortKey = tuple[Any, int]
 """(sort value, legacy id): the id breaks ties so the order is total."""
@@ -59,7 +61,7 @@ def decode_cursor(cursor: str) -> SortKey:
     """The sort key inside ``cursor``; a cursor not made here is a GraphQL error."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        data = jsonsafe.loads(base64.urlsafe_b64decode(padded.encode()))
         last_id = data["last_id"]
         if not isinstance(last_id, int):
             raise TypeError(last_id)

@@ -9,7 +9,6 @@ body that is not a GraphQL request at all (400).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +25,7 @@ from graphql import (
 )
 from graphql.execution.values import get_variable_values
 
+from mocks.common import jsonsafe
 from mocks.shopify.graphql.cost import CostContext, QueryRejected, operation_cost
 from mocks.shopify.graphql.runtime import GraphQLRuntime, RequestContext
 from mocks.shopify.graphql.schema import admin_schema
@@ -63,7 +63,7 @@ def read_request(raw: bytes, content_type: str) -> GraphQLRequest:
             query=raw.decode("utf-8", "replace"), variables={}, operation_name=None
         )
     try:
-        body = json.loads(raw)
+        body = jsonsafe.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadGraphQLBody("body is not JSON") from exc
     if not isinstance(body, dict) or not isinstance(body.get("query"), str):
