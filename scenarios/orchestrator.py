@@ -57,9 +57,10 @@ from sync_engine.config import Timing
 
 SAMPLE_EVERY_SIM = 1.0
 """Ground truth is sampled once per simulated second ..."""
-SAMPLE_MIN_WALL = 0.2
-"""... but no more often than five times a wall second (a heavily compressed run, such as a
-24-hour day at time_scale 300, samples every 60 simulated seconds instead)."""
+SAMPLE_MIN_WALL = 0.1
+"""... but no more often than ten times a wall second (time_scale 10 keeps the 1-second grain;
+a heavily compressed run, such as a 24-hour day at time_scale 240, samples every 24 simulated
+seconds instead)."""
 
 
 def sample_interval(time_scale: float) -> float:
