@@ -28,7 +28,7 @@ MAX_BODY_BYTES = 2 * 1024 * 1024
 async def _bounded_body(request: Request) -> bytes | None:
     """The body, or None as soon as it exceeds ``MAX_BODY_BYTES`` (never held whole)."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+    if declared.isdecimal() and int(declared) > MAX_BODY_BYTES:
         return None
     chunks, size = [], 0
     async for chunk in request.stream():

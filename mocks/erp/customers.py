@@ -213,7 +213,7 @@ class CustomerBook:
     def for_order(self, *, customer_id: str | None, external_id: str | None) -> Customer:
         """The sales order's entity: an existing id, or an externalId (created if new)."""
         if customer_id is not None:
-            found = self.by_id.get(int(customer_id)) if customer_id.isdigit() else None
+            found = self.by_id.get(int(customer_id)) if customer_id.isdecimal() else None
             if found is None:
                 raise UserError(
                     f"Invalid Field Value {customer_id} for the following field: entity"

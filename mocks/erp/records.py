@@ -33,7 +33,7 @@ def find_record(ref: str, by_id: Mapping[int, T], by_external_id: Mapping[str, T
     """The record a URL names: an internal id or ``eid:{externalId}`` (404/400 otherwise)."""
     if ref.startswith("eid:"):
         found = by_external_id.get(ref[4:])
-    elif ref.isdigit():
+    elif ref.isdecimal():
         found = by_id.get(int(ref))
     else:
         raise InvalidParameter(

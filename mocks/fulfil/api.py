@@ -106,14 +106,14 @@ def build_api_router() -> APIRouter:
         return _json(_model(request).get(model, record_id, ctx))
 
     async def rpc(request: Request, model: str, method: str) -> JSONResponse:
-        if method.isdigit():
+        if method.isdecimal():
             raise NotFound(f"No method given: use /model/{model}/{{id}}/{{method}} or GET.")
         args = rpc_args(await request.body())
         ctx = parse_context(request.query_params.get("context"))
         return _json(_model(request).call(model, method, args, ctx))
 
     async def record_rpc(request: Request, model: str, record_id: str, method: str) -> JSONResponse:
-        if not record_id.isdigit():
+        if not record_id.isdecimal():
             raise NotFound(f'Record id "{record_id}" is not an integer.')
         args = rpc_args(await request.body())
         ctx = parse_context(request.query_params.get("context"))
@@ -152,7 +152,7 @@ def build_control_router() -> APIRouter:
     @router.delete("/_mock/webhooks/{sub_id}")
     async def unsubscribe(request: Request, sub_id: str) -> dict[str, Any]:
         subs = _model(request).subscriptions
-        if not sub_id.isdigit() or subs.pop(int(sub_id), None) is None:
+        if not sub_id.isdecimal() or subs.pop(int(sub_id), None) is None:
             raise InvalidControl(f"no webhook subscription {sub_id!r}")
         return {"deleted": int(sub_id)}
 

@@ -259,7 +259,7 @@ class FulfilModel:
         """``GET /model/{model}/{id}``: every field of one record (404 when absent)."""
         self.tick()
         spec = self.orm.spec(model)
-        obj = self.orm.table(spec).get(int(record_id)) if record_id.isdigit() else None
+        obj = self.orm.table(spec).get(int(record_id)) if record_id.isdecimal() else None
         if obj is None:
             raise NotFound(f'Record "{model},{record_id}" does not exist.')
         return self.orm.render(spec, obj, None, ctx)

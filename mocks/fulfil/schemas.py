@@ -249,7 +249,7 @@ def parse_stock_movement(body: Any, reasons: tuple[str, ...]) -> StockMovement:
     if not isinstance(sku, str) or not sku:
         raise InvalidMovement(f"sku must be a non-empty string, got {sku!r}", field="sku")
     location = body.get("location_id")
-    if isinstance(location, str) and location.isdigit():
+    if isinstance(location, str) and location.isdecimal():
         location = int(location)
     if isinstance(location, bool) or not isinstance(location, int):
         raise InvalidMovement(

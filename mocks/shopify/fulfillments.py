@@ -304,7 +304,8 @@ class FulfillmentBook:
 
     def update_tracking(self, fulfillment_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
         """``POST fulfillments/{id}/update_tracking.json``."""
-        resource = self.fulfillments.get(int(fulfillment_id)) if fulfillment_id.isdigit() else None
+        known = fulfillment_id.isdecimal()
+        resource = self.fulfillments.get(int(fulfillment_id)) if known else None
         if resource is None:
             raise NotFound()
         raw = body.get("fulfillment")

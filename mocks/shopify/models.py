@@ -338,7 +338,7 @@ class ShopifyModel:
 
     def get_order(self, order_id: str) -> dict[str, Any]:
         """``GET orders/{id}.json``."""
-        order = self.orders.get(int(order_id)) if order_id.isdigit() else None
+        order = self.orders.get(int(order_id)) if order_id.isdecimal() else None
         if order is None:
             raise NotFound()
         return order.resource
@@ -372,7 +372,7 @@ class ShopifyModel:
 
     def delete_webhook(self, webhook_id: str) -> None:
         """``DELETE webhooks/{id}.json``."""
-        if not webhook_id.isdigit() or self.subscriptions.pop(int(webhook_id), None) is None:
+        if not webhook_id.isdecimal() or self.subscriptions.pop(int(webhook_id), None) is None:
             raise NotFound()
 
     # -- storefront (/_sim/) -----------------------------------------------------------------

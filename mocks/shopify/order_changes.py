@@ -35,7 +35,7 @@ class OrderChanges:
 
     def order(self, order_id: str | int) -> Order:
         """The order by id (string from a path or int), or 404."""
-        key = int(order_id) if isinstance(order_id, int) or order_id.isdigit() else None
+        key = int(order_id) if isinstance(order_id, int) or order_id.isdecimal() else None
         order = self.model.orders.get(key) if key is not None else None
         if order is None:
             raise NotFound()

@@ -271,7 +271,7 @@ class PaymentsLedger:
     def list_balance_transactions(self, req: ListRequest) -> Page[dict[str, Any]]:
         """``GET shopify_payments/balance/transactions.json?payout_id=``, newest first."""
         raw = req.filters.get("payout_id")
-        if raw is not None and not raw.isdigit():
+        if raw is not None and not raw.isdecimal():
             raise BadRequest("payout_id", f"must be an integer, got {raw!r}")
         rows = [bt for bt in self.balance.values() if raw is None or bt.payout_id == int(raw)]
         rows.sort(key=lambda bt: -bt.id)

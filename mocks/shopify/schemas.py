@@ -83,7 +83,7 @@ def json_int(value: Any, field: str, *, allow_str: bool = False) -> int:
         return value
     if isinstance(value, Decimal) and value == value.to_integral_value():
         return int(value)
-    if allow_str and isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if allow_str and isinstance(value, str) and value.strip().lstrip("-").isdecimal():
         return int(value.strip())
     raise MissingParameter(field, f"expected an integer, got {_kind(value)} {value!r}")
 

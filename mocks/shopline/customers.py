@@ -78,7 +78,7 @@ class CustomerBook:
 
     def get(self, customer_id: str) -> dict[str, Any]:
         """``GET customers/{id}.json``."""
-        customer = self.customers.get(int(customer_id)) if customer_id.isdigit() else None
+        customer = self.customers.get(int(customer_id)) if customer_id.isdecimal() else None
         if customer is None:
             raise NotFound("customer")
         return customer_resource(customer)

@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 
 
 def _order(model: ShoplineModel, order_id: str) -> Order | None:
-    return model.orders.get(int(order_id)) if order_id.isdigit() else None
+    return model.orders.get(int(order_id)) if order_id.isdecimal() else None
 
 
 def _admin_order(model: ShoplineModel, order_id: str) -> Order:

@@ -284,7 +284,7 @@ class ShoplineModel:
 
     def get_order(self, order_id: str) -> dict[str, Any]:
         """``GET orders/{id}.json``."""
-        order = self.orders.get(int(order_id)) if order_id.isdigit() else None
+        order = self.orders.get(int(order_id)) if order_id.isdecimal() else None
         if order is None:
             raise NotFound("order")
         return order.resource
@@ -328,7 +328,7 @@ class ShoplineModel:
 
     def delete_webhook(self, webhook_id: str) -> None:
         """``DELETE webhooks/{id}.json``."""
-        if not webhook_id.isdigit() or self.subscriptions.pop(int(webhook_id), None) is None:
+        if not webhook_id.isdecimal() or self.subscriptions.pop(int(webhook_id), None) is None:
             raise NotFound("webhook")
 
     # -- storefront (/_sim/) ---------------------------------------------------------------

@@ -69,7 +69,7 @@ def parse_id(value: Any, name: str) -> int:
         return value
     if isinstance(value, Decimal) and value == value.to_integral_value() and value >= 0:
         return int(value)
-    if isinstance(value, str) and 0 < len(value) <= 64 and value.isdigit():
+    if isinstance(value, str) and 0 < len(value) <= 64 and value.isdecimal():
         return int(value)
     raise BadRequest(f"{name} must be an id string, got {value!r}")
 
@@ -109,7 +109,7 @@ def parse_list_request(
     raw = params.get("limit")
     limit = default_limit
     if raw:
-        if not raw.isdigit() or not 1 <= int(raw) <= max_limit:
+        if not raw.isdecimal() or not 1 <= int(raw) <= max_limit:
             raise BadRequest(f"limit must be an integer between 1 and {max_limit}, got {raw!r}")
         limit = int(raw)
     filters = {name: params[name] for name in filter_names if name in params}
@@ -358,7 +358,7 @@ def parse_checkout(payload: Mapping[str, Any]) -> CheckoutRequest:
             raise InvalidRequest(f"lines[{i}] needs exactly one of sku and variant_id")
         if sku is not None and (not isinstance(sku, str) or not sku):
             raise InvalidRequest(f"lines[{i}].sku must be a non-empty string")
-        if variant is not None and not (isinstance(variant, str) and variant.isdigit()):
+        if variant is not None and not (isinstance(variant, str) and variant.isdecimal()):
             raise InvalidRequest(f"lines[{i}].variant_id must be an id string")
         if isinstance(qty, bool) or not isinstance(qty, int) or qty < 1:
             raise InvalidRequest(f"lines[{i}].quantity must be an integer >= 1, got {qty!r}")
@@ -368,7 +368,7 @@ def parse_checkout(payload: Mapping[str, Any]) -> CheckoutRequest:
             )
         )
     location = payload.get("location_id")
-    if location is not None and not (isinstance(location, str) and location.isdigit()):
+    if location is not None and not (isinstance(location, str) and location.isdecimal()):
         raise InvalidRequest(f"location_id must be an id string, got {location!r}")
     email, phone = _optional_str(payload, "email"), _optional_str(payload, "phone")
     if phone is not None and not any(ch.isdigit() for ch in phone):

@@ -157,7 +157,7 @@ class CriteriaParser:
             return None
         if isinstance(raw, int):
             return raw if raw >= 1 else None
-        if isinstance(raw, str) and raw.strip().isdigit():
+        if isinstance(raw, str) and raw.strip().isdecimal():
             value = int(raw.strip())
             return value if value >= 1 else None
         return None
@@ -189,7 +189,7 @@ class CriteriaParser:
     def _total_count_mode(raw: Any) -> int:
         if isinstance(raw, str) and raw in TOTAL_COUNT_MODES:
             return TOTAL_COUNT_MODES[raw]
-        if isinstance(raw, str) and raw.strip().isdigit():
+        if isinstance(raw, str) and raw.strip().isdecimal():
             raw = int(raw.strip())
         if isinstance(raw, int) and not isinstance(raw, bool) and raw in (0, 1, 2):
             return raw

@@ -37,7 +37,7 @@ def parse_gid(value: object, kind: str) -> int | None:
     if not isinstance(value, str) or not value.startswith(f"{GID_PREFIX}{kind}/"):
         return None
     tail = value[len(GID_PREFIX) + len(kind) + 1 :].split("?", 1)[0]
-    return int(tail) if tail.isdigit() else None
+    return int(tail) if tail.isdecimal() else None
 
 
 def shopify_decimal(value: Decimal) -> str:

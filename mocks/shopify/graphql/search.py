@@ -89,7 +89,7 @@ def time_value(text: str) -> float:
 
 def int_value(text: str) -> int:
     """An integer term value (``id:>5001``); a bad one is a GraphQL error."""
-    if not text.lstrip("-").isdigit():
+    if not text.lstrip("-").isdecimal():
         raise GraphQLError(f"Invalid integer in search query: {text!r}")
     return int(text)
 
