@@ -8,7 +8,9 @@ parameters, path segments, the 4xx error object). Every operation gets positive 
 cases; every response must not be a 5xx and must conform to the schema where it is precise.
 
 Bounded for CI: ``REHEARSAL_SCHEMATHESIS_EXAMPLES`` cases per operation and mode (default 3;
-set it to e.g. 200 for a long run). Derandomised, so a CI failure reproduces locally.
+set it to e.g. 200 for a long run). The bounded run is derandomised, so a CI failure
+reproduces locally; a long run draws new cases each time (every failure names its operation
+and a curl command that reproduces it).
 A control-plane write (``/_mock``, ``/_sim``) may reset, rotate or advance anything, so the
 app is rebuilt after each one.
 """
@@ -38,6 +40,7 @@ from tests.contract import openapi_supplement
 from tests.contract.conftest import CREDENTIALS, START
 
 EXAMPLES = int(os.environ.get("REHEARSAL_SCHEMATHESIS_EXAMPLES", "3"))
+LONG_RUN = "REHEARSAL_SCHEMATHESIS_EXAMPLES" in os.environ
 CHECKS = [not_a_server_error, response_schema_conformance]
 
 #: Limits high enough that a run of generated cases is never refused for rate alone.
@@ -214,7 +217,7 @@ def _fuzz(subject: Subject, operation: Any) -> str | None:
         max_examples=EXAMPLES * 2,
         deadline=None,
         database=None,
-        derandomize=True,
+        derandomize=not LONG_RUN,
         suppress_health_check=list(HealthCheck),
         phases=[Phase.explicit, Phase.generate],  # no shrinking: keeps CI bounded
     )
