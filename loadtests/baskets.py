@@ -364,6 +364,9 @@ class LoadConfig:
     stock_skus: tuple[str, ...] = ()
     """The back office's SKUs, for stock movements, when ``skus`` also holds bundle SKUs it
     does not stock (empty: ``skus``)."""
+    start_at_wall: float | None = None
+    """Wall-clock POSIX time of the plan's second 0 (the orchestrator's load start, which the
+    mocks' fault windows also count from); None: when Locust starts the test."""
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any]) -> LoadConfig:
@@ -392,6 +395,7 @@ class LoadConfig:
             channels=channels,
             staff=StaffSpec.from_mapping(raw.get("staff")),
             stock_skus=tuple(raw.get("stock_skus", ())),
+            start_at_wall=None if raw.get("start_at_wall") is None else float(raw["start_at_wall"]),
         )
         if config.time_scale <= 0:
             raise ValueError(f"load config: time_scale must be > 0, got {config.time_scale}")

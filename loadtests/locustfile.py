@@ -146,8 +146,13 @@ class _Run:
         return "" if self.worker_index is None else f"-worker{self.worker_index}"
 
     def start(self) -> None:
-        """Simulated second 0 is now; open the timing file if the config names a folder."""
-        self.t0 = time.monotonic()
+        """Simulated second 0 is now, or at the config's ``start_at_wall`` (which every
+        process of a distributed run shares); open the timing file if the config names a
+        folder."""
+        wait = 0.0
+        if self.config.start_at_wall is not None:
+            wait = max(0.0, self.config.start_at_wall - time.time())
+        self.t0 = time.monotonic() + wait
         if self.config.report_path and self.role is not Role.MASTER:
             self.recorder = TimingRecorder(timings_path(Path(self.config.report_path), self.suffix))
 
@@ -379,4 +384,6 @@ class FlashSaleShape(LoadTestShape):
 
     def tick(self) -> tuple[int, float] | None:
         """See `loadtests.arrivals.shape_tick`."""
-        return shape_tick(self.get_run_time(), **_run().shape_args())
+        run = _run()
+        elapsed = self.get_run_time() if run.t0 is None else time.monotonic() - run.t0
+        return shape_tick(elapsed, **run.shape_args())

@@ -55,6 +55,10 @@ from scenarios.schema import Scenario
 from simclock import ScaledClock
 from sync_engine.config import Timing
 
+LOAD_START_MARGIN_WALL = 3.0
+"""Wall seconds between launching Locust and the plan's second 0: Locust's start-up (imports,
+workers connecting) happens before the load, so simulated second 0 of the plan, of the fault
+windows and of the time series is one instant."""
 SAMPLE_EVERY_SIM = 1.0
 """Ground truth is sampled once per simulated second ..."""
 SAMPLE_MIN_WALL = 0.1
@@ -236,13 +240,14 @@ class Rehearsal:
         wait_ready(service, "/health", self.clock, ready=lambda body: body.get("ready"))
         return service
 
-    def _start_load(self, started: Started) -> Service:
+    def _start_load(self, started: Started, start_at_wall: float) -> Service:
         load = load_config(
             self.scenario,
             started,
             products=self.products,
             report_path=str(self.results / "load_report.json"),
         )
+        load["start_at_wall"] = start_at_wall
         if self.options.workers:
             load["workers"] = self.options.workers
         config = self.results / "load.json"
@@ -264,9 +269,12 @@ class Rehearsal:
         self.services["locust"] = service
         return service
 
-    def _install_faults(self) -> None:
-        """PUT each mock's fault plan; its windows count from now, the start of the load."""
-        for service, rules in self.scenario.fault_plans().items():
+    def _install_faults(self, load_starts_in: float) -> None:
+        """PUT each mock's fault plan; a mock counts its windows from the moment it is
+        installed, so each window is moved by ``load_starts_in`` simulated seconds to count
+        from the start of the load."""
+        for service, planned in self.scenario.fault_plans().items():
+            rules = [_shifted(rule, load_starts_in) for rule in planned]
             url = f"{self.services[service].url}/_mock/faults"
             response = self.http.put(url, json={"rules": rules})
             if response.status_code != 200:
@@ -401,9 +409,12 @@ class Rehearsal:
         self._start_engine(started, engine_port)
         echo("  engine ready (webhooks subscribed, stock read)")
 
-        self._install_faults()
-        locust = self._start_load(started)
-        self._load_started = self._phase_origin = self.clock.now()
+        start_at_wall = time.time() + LOAD_START_MARGIN_WALL
+        load_starts_in = LOAD_START_MARGIN_WALL * sc.time_scale
+        self._install_faults(load_starts_in)
+        locust = self._start_load(started, start_at_wall)
+        self._load_started = self._phase_origin = self.clock.now() + load_starts_in
+        self.clock.sleep_blocking(max(0.0, self._load_started - self.clock.now()))
         echo(f"  load running: {sc.duration:.0f} sim s at time_scale {sc.time_scale:g}")
         pending_kills = sorted(self.options.kill_engine_at + self._random_kill_times())
         while locust.alive():
@@ -498,6 +509,14 @@ class Rehearsal:
         return RunResult(
             summary=summary, results_dir=self.results, passed=summary["verdict"] == "pass"
         )
+
+
+def _shifted(rule: dict[str, Any], seconds: float) -> dict[str, Any]:
+    """A fault rule whose window starts and ends ``seconds`` later."""
+    moved = {**rule, "start": float(rule.get("start", 0.0)) + seconds}
+    if rule.get("end") is not None:
+        moved["end"] = float(rule["end"]) + seconds
+    return moved
 
 
 def run(scenario: Scenario, options: RunOptions) -> RunResult:

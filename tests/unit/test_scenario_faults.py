@@ -107,18 +107,20 @@ def test_the_orchestrator_puts_each_plan_to_its_mock(tmp_path: Path) -> None:
             for name in ("shopify", "erp")
         }
         with pytest.raises(ProcessFailed, match=r"erp mock refused its fault plan \(404\)"):
-            rehearsal._install_faults()
+            # The load starts 15 simulated seconds after the plans are installed: every
+            # window moves by as much, so it still counts from the start of the load.
+            rehearsal._install_faults(15.0)
     finally:
         shutil.rmtree(rehearsal.private, ignore_errors=True)
     assert sent == [
         (
             "PUT",
             "http://shopify.test/_mock/faults",
-            {"rules": [{"kind": "outage", "start": 60, "end": 120}]},
+            {"rules": [{"kind": "outage", "start": 75.0, "end": 135.0}]},
         ),
         (
             "PUT",
             "http://erp.test/_mock/faults",
-            {"rules": [{"kind": "reset", "start": 0, "probability": 0.1}]},
+            {"rules": [{"kind": "reset", "start": 15.0, "probability": 0.1}]},
         ),
     ]
