@@ -13,7 +13,8 @@ nothing, so :func:`complete` fills those gaps in a copy of the schema:
   JSON value, so type confusion (a list where an object belongs) is exercised everywhere;
 - list routes get their documented query parameters;
 - every platform route answering 4xx must answer a JSON object (the platform's error body),
-  checked by schemathesis's response-schema conformance.
+  and the list, count and health routes their documented 200 bodies, both checked by
+  schemathesis's response-schema conformance.
 """
 
 from __future__ import annotations
@@ -300,6 +301,38 @@ HEADERS: dict[tuple[str, str], dict[str, Any]] = {
 }
 
 _ERROR_OBJECT = {"type": "object", "minProperties": 1}
+
+
+def _listing(key: str) -> dict[str, Any]:
+    return _obj({key: {"type": "array", "items": {"type": "object"}}}, [key])
+
+
+_COUNT = _obj({"count": {"type": "integer", "minimum": 0}}, ["count"])
+
+#: (platform, method, path suffix) → the documented 200 body, checked on every 200.
+RESPONSES: dict[tuple[str, str, str], dict[str, Any]] = {
+    ("shopify", "get", "/orders/count.json"): _COUNT,
+    ("shopify", "get", "/orders.json"): _listing("orders"),
+    ("shopify", "get", "/products.json"): _listing("products"),
+    ("shopify", "get", "/locations.json"): _listing("locations"),
+    ("shopify", "get", "/webhooks.json"): _listing("webhooks"),
+    ("shopify", "get", "/inventory_levels.json"): _listing("inventory_levels"),
+    ("shopline", "get", "/orders/count.json"): _COUNT,
+    ("shopline", "get", "/orders.json"): _listing("orders"),
+    ("shopline", "get", "/products.json"): _listing("products"),
+    ("erp", "get", "/inventoryItem"): _obj(
+        {
+            "items": {"type": "array", "items": {"type": "object"}},
+            "count": {"type": "integer", "minimum": 0},
+            "hasMore": {"type": "boolean"},
+        },
+        ["items", "count", "hasMore"],
+    ),
+    ("engine", "get", "/health"): _obj(
+        {"status": {"const": "ok"}, "ready": {"type": "boolean"}}, ["status", "ready"]
+    ),
+    ("engine", "get", "/exceptions/records"): {"type": ["object", "array"]},
+}
 _SEGMENT = re.compile(r"{([^}]+)}")
 
 
@@ -359,6 +392,16 @@ def _body(platform: str, method: str, path: str, op: dict[str, Any]) -> None:
     op["requestBody"] = {"required": required, "content": {JSON: {"schema": schema}}}
 
 
+def _success(platform: str, method: str, path: str, op: dict[str, Any]) -> None:
+    for (plat, meth, suffix), schema in RESPONSES.items():
+        if plat == platform and meth == method and path.endswith(suffix):
+            op.setdefault("responses", {})["200"] = {
+                "description": "the documented body",
+                "content": {JSON: {"schema": schema}},
+            }
+            return
+
+
 def _errors(path: str, op: dict[str, Any]) -> None:
     if _is_control(path):
         return
@@ -385,5 +428,6 @@ def complete(
             if method == "get":
                 _query(platform, path, op)
             _body(platform, method, path, op)
+            _success(platform, method, path, op)
             _errors(path, op)
     return out
