@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from mocks.common.fault_middleware import ConnectionDropped
 from mocks.erp.api import create_app as create_erp
 from mocks.shopify.api import create_app as create_shopify
 from mocks.shopware.api import create_app as create_shopware
@@ -145,14 +146,18 @@ class SystemFacade:
         )
 
     def request(self, name: str, method: str, path: str, **kw: Any) -> httpx.Response:
-        """One call to a mock (``shopify`` admin paths get the access token)."""
+        """One call to a mock (``shopify`` admin paths get the access token). A connection
+        the fault plan drops comes back as status 0 (what a browser would show: nothing)."""
 
         async def go() -> httpx.Response:
             async with self.client(name) as c:
                 headers = {"X-Shopify-Access-Token": SHOPIFY["access_token"]}
                 if name == "shopify" and path.startswith("/admin/"):
                     kw.setdefault("headers", headers)
-                return await c.request(method, path, **kw)
+                try:
+                    return await c.request(method, path, **kw)
+                except (httpx.TransportError, ConnectionDropped):
+                    return httpx.Response(0, json={"error": "connection dropped"})
 
         return self.run(go())
 
@@ -375,10 +380,12 @@ class SystemFacade:
         records: list[dict[str, Any]] = self.live().store.held_records()
         return records
 
-    def quiesce(self, rounds: int = 12) -> None:
-        """Faults off, engine up, every hook delivered, every loop run until nothing moves."""
+    def quiesce(self, rounds: int = 12, *, keep_faults: frozenset[str] = frozenset()) -> None:
+        """Faults off (except on ``keep_faults``), engine up, every hook delivered, every loop
+        run until nothing moves."""
         for name in (*CHANNELS, "erp"):
-            self.request(name, "DELETE", "/_mock/faults")
+            if name not in keep_faults:
+                self.request(name, "DELETE", "/_mock/faults")
         if not self.up:
             self.start_engine()
         engine = self.live()

@@ -26,7 +26,8 @@ import random
 from collections import Counter
 from typing import Any
 
-from hypothesis import note
+import pytest
+from hypothesis import HealthCheck, note, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
@@ -36,9 +37,14 @@ from hypothesis.stateful import (
     multiple,
     precondition,
     rule,
+    run_state_machine_as_test,
 )
 
 from scenarios.invariants import Findings
+from sync_engine.errors import SyncError
+from sync_engine.flows.orders import OrderSync
+from sync_engine.mapping import map_order
+from sync_engine.store import DueOrder
 from tests.system_facade import ADMIN, CHANNELS, SystemFacade
 
 SKUS = {"SKU-0001": 4, "SKU-0002": 3, "SKU-0003": 8}
@@ -82,10 +88,17 @@ class SystemMachine(RuleBasedStateMachine):
 
     orders = Bundle("orders")
     shopify_orders = Bundle("shopify_orders")
+    opening_faults: dict[str, list[dict[str, Any]]] = {}
+    """Fault-plan rules each platform starts with (a bad day from the first step)."""
+    faults_last: frozenset[str] = frozenset()
+    """Platforms whose opening faults stay on through quiescence (a bad day all day)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.system = SystemFacade(skus=SKUS, buffer=BUFFER)
+        for platform, rules in self.opening_faults.items():
+            r = self.system.request(platform, "PUT", "/_mock/faults", json={"rules": rules})
+            assert r.status_code == 200, r.text
         self.units: dict[str, Counter[str]] = {}
         self.exposure: Counter[str] = Counter()
         self.allowance = 0
@@ -95,7 +108,7 @@ class SystemMachine(RuleBasedStateMachine):
         try:
             self.system.hooks.extend(self.delayed)
             self.delayed = []
-            self.system.quiesce()
+            self.system.quiesce(keep_faults=self.faults_last)
             findings = self.system.findings()
             note(f"at quiescence: {story_of(findings)}")
             self._check_always(findings)
@@ -130,6 +143,8 @@ class SystemMachine(RuleBasedStateMachine):
     @initialize()
     def opening(self) -> None:
         note(f"catalogue {SKUS} in the ERP and on {', '.join(CHANNELS)}; buffer {BUFFER}")
+        for platform, rules in self.opening_faults.items():
+            note(f"{platform} starts with faults {rules}")
 
     @rule(target=orders, channel=st.sampled_from(CHANNELS), basket=lines)
     def shopper_checks_out(self, channel: str, basket: list[tuple[str, int]]) -> Any:
@@ -311,3 +326,61 @@ class SystemMachine(RuleBasedStateMachine):
 
 
 TestSystem = SystemMachine.TestCase
+
+
+# -- the machine can fail: a planted at-most-once bug ----------------------------------------
+
+
+async def acknowledges_before_the_effect(self: OrderSync, due: DueOrder) -> None:
+    """The planted bug: mark the order synced, *then* write it to the ERP, and swallow a
+    failed write (at-most-once delivery). A 5xx or a crash between the two loses the order."""
+    order = due.order
+    self.store.mark_synced(order, now=self.clock.now())
+    try:
+        mapped = map_order(order, self.rules, self.catalogue)
+        await self.erp.upsert_sales_order(mapped, location_id=self.erp_location_id)
+    except SyncError:
+        pass
+    finally:
+        self.in_flight.pop(order.order_id, None)
+
+
+class FlakyErpMachine(SystemMachine):
+    """The same machine on a bad morning: the ERP refuses every write (503) for its first ten
+    simulated minutes, and the window is not cut short at quiescence."""
+
+    opening_faults = {"erp": [{"kind": "error", "statuses": [503], "methods": ["PUT"], "end": 600}]}
+    faults_last = frozenset({"erp"})
+
+
+def test_machine_catches_a_planted_lost_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the planted bug the machine fails on "lost orders", and the shrunk story is short.
+
+    The ERP refuses writes at first, so one sale is enough to lose an order; the real
+    ``_sync_one`` passes the same machine (``TestFlakyErp``: it retries past the window).
+    """
+    monkeypatch.setattr(OrderSync, "_sync_one", acknowledges_before_the_effect)
+    budget = settings(
+        max_examples=40,
+        stateful_step_count=6,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    with pytest.raises(AssertionError, match="lost orders") as failure:
+        run_state_machine_as_test(FlakyErpMachine, settings=budget)
+    story = "\n".join(getattr(failure.value, "__notes__", []))
+    print(story)
+    steps = [
+        line
+        for line in story.splitlines()
+        if line.startswith(("state.", "orders_", "shopify_orders_"))
+        and "nothing_duplicated" not in line
+        and line not in ("state.opening()", "state.teardown()")
+    ]
+    assert 1 <= len(steps) <= 6, story
+
+
+TestFlakyErp = FlakyErpMachine.TestCase
+TestFlakyErp.settings = settings(settings.default, max_examples=10, stateful_step_count=10)
