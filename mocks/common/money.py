@@ -8,6 +8,8 @@ from typing import Any
 from mocks.common import jsonsafe
 
 CENT = Decimal("0.01")
+MAX_DIGITS = 14
+"""Whole-unit digits an amount may have (below 10^15), so cents never overflow a Decimal."""
 
 
 class MoneyError(ValueError):
@@ -29,6 +31,9 @@ def to_money(value: object, *, field: str = "amount") -> Decimal:
         raise MoneyError(f"{field}: money must be a decimal string, got {type(value).__name__}")
     if not result.is_finite():
         raise MoneyError(f"{field}: {value!r} is not a finite amount")
+    if result and result.adjusted() > MAX_DIGITS:
+        # Past this, rounding to cents overflows Decimal's precision (InvalidOperation).
+        raise MoneyError(f"{field}: {value!r} is out of range")
     return result
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from mocks.common.money import round_cents, to_money
+from mocks.common.money import MoneyError, round_cents, to_money
 from mocks.shopify.errors import InvalidCheckout, MissingParameter, SimError, Unprocessable
 from mocks.shopify.orders import shopify_time
 from mocks.shopify.records import InventoryLevel, Order, Product, Variant
@@ -161,19 +161,23 @@ def create_product(model: ShopifyModel, body: Mapping[str, Any]) -> dict[str, An
     taken = [s for s in skus if s and s in model.variants_by_sku]
     if taken or len(set(skus)) != len(skus):
         raise Unprocessable({"variants.sku": [f"has already been taken: {', '.join(taken)}"]})
+    try:  # every price is checked before anything is spent or registered
+        prices = [round_cents(to_money(v.get("price", "0.00"), field="price")) for v in variants]
+    except MoneyError as exc:
+        raise Unprocessable({"variants.price": [str(exc)]}) from exc
     if not model.variant_quota.allows(len(variants)):
         raise VariantLimitReached()
     model.variant_quota.spend(len(variants))
     product = Product(id=model.new_id("product"), title=raw["title"], variants=[])
     now = model.clock.now()
-    for sku, v in zip(skus, variants, strict=True):
+    for sku, v, price in zip(skus, variants, prices, strict=True):
         variant = Variant(
             id=model.new_id("variant"),
             product_id=product.id,
             sku=sku,
             title=str(v.get("title") or "Default Title"),
             product_title=product.title,
-            price=round_cents(to_money(v.get("price", "0.00"), field="variants.price")),
+            price=price,
             inventory_item_id=model.new_id("item"),
         )
         product.variants.append(variant)

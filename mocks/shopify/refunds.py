@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from mocks.common.money import fmt, round_cents, to_money
+from mocks.common.money import MoneyError, fmt, round_cents, to_money
 from mocks.shopify.errors import MissingParameter, Unprocessable
 from mocks.shopify.orders import shopify_time
 from mocks.shopify.records import Order
@@ -27,6 +27,14 @@ if TYPE_CHECKING:
 
 ZERO = Decimal("0.00")
 RESTOCK_TYPES = ("no_restock", "cancel", "return")
+
+
+def _amount(value: Any, field: str) -> Decimal:
+    """A client's amount to the cent; not a decimal amount is a 422 naming ``field``."""
+    try:
+        return round_cents(to_money(value, field=field))
+    except MoneyError as exc:
+        raise Unprocessable({field: [str(exc)]}) from exc
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -137,7 +145,7 @@ class RefundDesk:
             raise MissingParameter("shipping", "expected an object")
         if raw.get("full_refund"):
             return left
-        amount = round_cents(to_money(raw.get("amount", "0"), field="shipping.amount"))
+        amount = _amount(raw.get("amount", "0"), "shipping.amount")
         if amount < 0 or amount > left:
             raise Unprocessable({"shipping.amount": [f"must be between 0 and {fmt(left)}"]})
         return amount
@@ -192,7 +200,7 @@ class RefundDesk:
                 raise MissingParameter("transactions", "expected objects")
             if txn.get("kind", "refund") != "refund":
                 raise Unprocessable({"transactions.kind": ["must be refund"]})
-            amount = round_cents(to_money(txn.get("amount"), field="transactions.amount"))
+            amount = _amount(txn.get("amount"), "transactions.amount")
             parent = txn.get("parent_id")
             result.append((None if parent is None else json_int(parent, "parent_id"), amount))
         total = sum((a for _, a in result), ZERO)

@@ -98,8 +98,6 @@ def email(raw: Any) -> str:
 
 def money(raw: Any) -> Decimal:
     """An amount: a decimal string or a JSON number (parsed exactly), rounded to cents."""
-    if isinstance(raw, Decimal) and raw.is_finite():
-        return round_cents(raw)
     try:
         return round_cents(to_money(raw))
     except MoneyError:
