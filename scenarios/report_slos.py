@@ -44,6 +44,33 @@ class SloCheck:
         return row
 
 
+def _zero(name: str, value: int, *, ok: str, bad: str) -> SloCheck:
+    """A figure that must be 0 (orders lost, duplicated, drifted ...)."""
+    return SloCheck(
+        name=name,
+        limit=0,
+        measured=value,
+        unit="orders",
+        passed=not value,
+        reason=f"{name} = {value} (must be 0)" if value else "",
+        words=bad if value else ok,
+    )
+
+
+def _units_at_most(name: str, measured: int, limit: int, words: str) -> SloCheck:
+    """A count of units that may not exceed the scenario's limit."""
+    failed = measured > limit
+    return SloCheck(
+        name=name,
+        limit=limit,
+        measured=measured,
+        unit="units",
+        passed=not failed,
+        reason=f"{name} = {measured} > {limit}" if failed else "",
+        words=words,
+    )
+
+
 def _n(count: int | float, one: str, many: str) -> str:
     """``1 order`` / ``1,570 orders``."""
     return f"{count:,} {one if count == 1 else many}"
@@ -91,17 +118,7 @@ def _zero_checks(f: Findings, office: str, storefront: str) -> list[SloCheck]:
         ("unsurfaced_failures", f.unsurfaced_failures),
     ):
         ok, bad = words[name]
-        checks.append(
-            SloCheck(
-                name=name,
-                limit=0,
-                measured=value,
-                unit="orders",
-                passed=not value,
-                reason=f"{name} = {value} (must be 0)" if value else "",
-                words=bad if value else ok,
-            )
-        )
+        checks.append(_zero(name, value, ok=ok, bad=bad))
     return checks
 
 
@@ -129,28 +146,8 @@ def _stock_checks(scenario: Scenario, f: Findings, office: str) -> list[SloCheck
             "see availability that is not there, or miss stock that is."
         )
     return [
-        SloCheck(
-            name="oversold_units",
-            limit=slo.max_oversold_units,
-            measured=oversold,
-            unit="units",
-            passed=oversold <= slo.max_oversold_units,
-            reason=f"oversold_units = {oversold} > {slo.max_oversold_units}"
-            if oversold > slo.max_oversold_units
-            else "",
-            words=sold,
-        ),
-        SloCheck(
-            name="stock_drift_units",
-            limit=slo.max_stock_drift_units,
-            measured=drift,
-            unit="units",
-            passed=drift <= slo.max_stock_drift_units,
-            reason=f"stock_drift_units = {drift} > {slo.max_stock_drift_units}"
-            if drift > slo.max_stock_drift_units
-            else "",
-            words=shown,
-        ),
+        _units_at_most("oversold_units", oversold, slo.max_oversold_units, sold),
+        _units_at_most("stock_drift_units", drift, slo.max_stock_drift_units, shown),
     ]
 
 
@@ -278,17 +275,7 @@ def _post_purchase(f: Findings, office: str) -> list[SloCheck]:
         ok, bad = words.get(name, (f"{name} is 0.", "{n}: " + name + " {verb} not 0."))
         one, many = verbs.get(name, ("is", "are"))
         sentence = bad.format(n=_n(value, "order", "orders"), verb=one if value == 1 else many)
-        checks.append(
-            SloCheck(
-                name=name,
-                limit=0,
-                measured=value,
-                unit="orders",
-                passed=not value,
-                reason=f"{name} = {value} (must be 0)" if value else "",
-                words=sentence[0].upper() + sentence[1:] if value else ok,
-            )
-        )
+        checks.append(_zero(name, value, ok=ok, bad=sentence[0].upper() + sentence[1:]))
     return checks
 
 
