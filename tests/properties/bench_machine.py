@@ -49,14 +49,16 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()[0]
     random.seed(args.seed)
     started = time.perf_counter()
-    run_state_machine_as_test(Counted, settings=budget)
-    wall = time.perf_counter() - started
-    n, steps = counted["examples"], counted["steps"]
-    print(
-        f"{n} examples, {steps} steps in {wall:.1f} s: {n / wall:.1f} examples/s, "
-        f"{steps / wall:.0f} steps/s (load average {load_before:.2f} → "
-        f"{os.getloadavg()[0]:.2f}, {os.cpu_count()} CPUs)"
-    )
+    try:
+        run_state_machine_as_test(Counted, settings=budget)
+    finally:
+        wall = time.perf_counter() - started
+        n, steps = counted["examples"], counted["steps"]
+        print(
+            f"{n} examples, {steps} steps in {wall:.1f} s: {n / wall:.2f} examples/s, "
+            f"{steps / wall:.0f} steps/s (load average {load_before:.2f} → "
+            f"{os.getloadavg()[0]:.2f}, {os.cpu_count()} CPUs)"
+        )
     return 0
 
 

@@ -383,4 +383,4 @@ def test_machine_catches_a_planted_lost_order(monkeypatch: pytest.MonkeyPatch) -
 
 
 TestFlakyErp = FlakyErpMachine.TestCase
-TestFlakyErp.settings = settings(settings.default, max_examples=10, stateful_step_count=10)
+TestFlakyErp.settings = settings(settings.default, max_examples=5, stateful_step_count=10)
