@@ -234,6 +234,7 @@ def build_summary(
         "slos": [c.to_dict() for c in checks],
         "faults": [fault.model_dump(mode="json") for fault in scenario.faults],
         "engine": engine_status,
+        "webhooks_refused": (engine_status.get("webhooks") or {}).get("refused", {}),
         "exceptions": exceptions[:50],
         "load": {**load_report, "requests": requests},
         "engine_kills": kills,

@@ -107,6 +107,14 @@ def _reconciliation_rows(summary: dict[str, Any]) -> list[tuple[str, Any]]:
     return [("reconciliation: drift / API calls", f"{rec['drift']} / {rec['calls']} ({causes})")]
 
 
+def _refused(by_reason: dict[str, int]) -> str:
+    """``0``, or ``3 (signature 2, stale 1)``."""
+    if not by_reason:
+        return "0"
+    reasons = ", ".join(f"{r} {n}" for r, n in sorted(by_reason.items()))
+    return f"{sum(by_reason.values())} ({reasons})"
+
+
 def table(summary: dict[str, Any]) -> str:
     """The summary as a terminal table."""
     lat = summary["latency_seconds"]
@@ -139,6 +147,7 @@ def table(summary: dict[str, Any]) -> str:
         *_channel_rows(summary),
         _back_office_row(summary),
         ("engine restarts (SIGKILL)", len(summary["engine_kills"])),
+        ("webhooks refused (by reason)", _refused(summary.get("webhooks_refused") or {})),
         *_reconciliation_rows(summary),
     ]
     width = max(len(name) for name, _ in rows)

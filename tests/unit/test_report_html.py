@@ -346,3 +346,27 @@ def test_post_purchase_drift_is_a_check_with_the_staff_reason() -> None:
     assert (
         cancel.words == "2 orders cancelled in the shop are still open in the ERP: they may ship."
     )
+
+
+def test_refused_webhooks_are_counted_in_the_summary_and_the_table() -> None:
+    from scenarios.report_render import table
+
+    sc, f = scenario(), findings()
+    assert summary_of(sc, f, samples())["webhooks_refused"] == {}
+    status = {"webhooks": {"received": 9, "rejected": 3, "refused": {"signature": 2, "stale": 1}}}
+    summary = build_summary(
+        scenario=sc,
+        findings=f,
+        samples=samples(),
+        stats={},
+        engine_status=status,
+        exceptions=[],
+        load_report={},
+        locust_rows=[],
+        kills=[],
+        alerts=[],
+        settled_after_load=12.0,
+        converged=True,
+    )
+    assert summary["webhooks_refused"] == {"signature": 2, "stale": 1}
+    assert "3 (signature 2, stale 1)" in table(summary)
