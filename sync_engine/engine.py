@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import socket
 import uuid
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -32,12 +34,18 @@ from sync_engine.flows.refunds import RefundSync
 from sync_engine.metrics import Metrics
 from sync_engine.reconcile.reconciler import ReconcileSettings
 from sync_engine.reconcile.wiring import build_engine_loop
-from sync_engine.store import open_store
+from sync_engine.store import Store, open_store
 
 
 def default_engine_id() -> str:
     """A lease owner name unique across machines and restarts, and readable in the store."""
     return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+log = logging.getLogger(__name__)
+
+LOOP_RESTART_SECONDS = 1.0
+"""Simulated seconds before a crashed engine loop is restarted."""
 
 
 class Engine:
@@ -51,12 +59,15 @@ class Engine:
         shopify_transport: httpx.AsyncBaseTransport | None = None,
         erp_transport: httpx.AsyncBaseTransport | None = None,
         channel_transports: dict[str, httpx.AsyncBaseTransport] | None = None,
+        store: Store | None = None,
     ) -> None:
+        """``store``, when given, is used instead of opening ``config.store_location`` (an
+        in-process test shares one ``memory://`` store between an engine and its restart)."""
         self.config = config
         self.clock = clock
         self.metrics = Metrics()
         self.engine_id = config.engine_id or default_engine_id()
-        self.store = open_store(config.store_location)
+        self.store = store if store is not None else open_store(config.store_location)
         transports = dict(channel_transports or {})
         if shopify_transport is not None:
             transports.setdefault("shopify", shopify_transport)
@@ -148,6 +159,8 @@ class Engine:
         )
         self.webhooks_received = 0
         self.webhooks_duplicate = 0
+        self.loop_crashes: Counter[str] = Counter()
+        """Unexpected errors per engine loop (each logged and the loop restarted)."""
         self.webhooks_refused: Counter[str] = Counter()
         """Refused deliveries by reason: signature, malformed, stale, oversized, unknown_channel."""
         self.ready = False
@@ -231,16 +244,32 @@ class Engine:
 
     async def start(self) -> None:
         await self.prepare()
-        self._tasks = [
-            asyncio.create_task(self.orders.run(), name="orders"),
-            asyncio.create_task(self.inventory.run(), name="inventory"),
-            asyncio.create_task(self.poller.run(), name="order-poller"),
-            *(asyncio.create_task(flow.run(), name=flow.flow) for flow in self.job_flows),
+        loops: list[tuple[str, Callable[[], Awaitable[None]]]] = [
+            ("orders", self.orders.run),
+            ("inventory", self.inventory.run),
+            ("order-poller", self.poller.run),
+            *((flow.flow, flow.run) for flow in self.job_flows),
         ]
         if self.config.reconcile.enabled:
-            self._tasks.append(
-                asyncio.create_task(self.reconciliation.loop.run(), name="reconcile")
-            )
+            loops.append(("reconcile", self.reconciliation.loop.run))
+        self._tasks = [
+            asyncio.create_task(self._supervised(name, loop), name=name) for name, loop in loops
+        ]
+
+    async def _supervised(self, name: str, loop: Callable[[], Awaitable[None]]) -> None:
+        """Run one of the engine's loops for ever: an unexpected error is logged with its
+        traceback, counted (``/status`` → ``loop_crashes``) and the loop restarted a moment
+        later, instead of the task dying silently and its flow stopping for good."""
+        while True:
+            try:
+                await loop()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("engine loop %r crashed; restarting it", name)
+                self.loop_crashes[name] += 1
+                await self.clock.sleep(LOOP_RESTART_SECONDS)
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -307,4 +336,5 @@ class Engine:
                 for flow in self.job_flows
             },
             "alerts": {"sent": self.alerts.sent, "failed": self.alerts.failed},
+            "loop_crashes": dict(self.loop_crashes),
         }

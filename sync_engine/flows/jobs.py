@@ -12,6 +12,7 @@ exception queue with a fingerprint, never dropped.
 from __future__ import annotations
 
 import abc
+import logging
 import random
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
@@ -28,6 +29,8 @@ T = TypeVar("T")
 
 BATCH = 20
 """Jobs performed per tick of one flow."""
+
+log = logging.getLogger(__name__)
 
 
 class RetryLater(SyncError):
@@ -110,6 +113,9 @@ class JobFlow(abc.ABC):
                 self._failed(job, error)
                 if isinstance(error, Throttled):
                     break  # the destination asked for a pause: the rest wait too
+            except Exception as error:  # a bug: hold the record with the error, never drop it
+                log.exception("%s: job %s failed unexpectedly", self.flow, job.record_key)
+                self._hold(job, code="INTERNAL_ERROR", reason=f"{type(error).__name__}: {error}")
             else:
                 self.store.job_done(self.flow, job.record_key, now=self.clock.now())
                 self.done += 1
@@ -130,10 +136,13 @@ class JobFlow(abc.ABC):
                 self.flow, job.record_key, next_attempt_at=now + decision.delay, error=str(error)
             )
             return
-        reason = str(error)
-        held_under = fingerprint(self.flow, error.code, reason)
+        self._hold(job, code=error.code, reason=str(error))
+
+    def _hold(self, job: DueJob, *, code: str | None, reason: str) -> None:
+        """Put a job in the exception queue with its reason (and alert on a new group)."""
+        held_under = fingerprint(self.flow, code, reason)
         self.store.job_exception(
-            job, now=now, reason=reason, code=error.code, fingerprint=held_under
+            job, now=self.clock.now(), reason=reason, code=code, fingerprint=held_under
         )
         self.held += 1
         if self.on_exception is not None:
