@@ -13,19 +13,31 @@ A **crash** is what SIGKILL does to an engine process: the engine's in-flight re
 cancelled part-way, its leases stay taken, its in-memory state (stock ledger estimates,
 budgets, cursors not yet written) is gone, and webhooks sent while it is down are lost to it
 (Shopify would retry; the captured deliveries here do not, so the poller must find them). A
-**restart** builds a new engine, under a new lease owner name, on the same SQLite file.
+**restart** builds a new engine, under a new lease owner name, on the same store.
+
+**Speed.** Building the three mock apps costs more than a whole example (FastAPI builds each
+route's validators on its first request), so a :class:`MockSet` (apps, event loop, clock) is
+built once per process and settings and *reset* between facades: ``/_mock/reset`` on every
+mock (catalogue, orders, outbox, fault plan, counters), Shopware's issued tokens forgotten, the
+clock back to ``START``, leftover tasks cancelled, then seeded again (the no-leak tests in
+``tests/unit/test_system_facade_reset.py`` hold a reused set to a fresh one). The store is
+``memory://`` by default, one instance outliving the engines built on it: every store method is
+atomic, so a SIGKILL loses no committed write, as with SQLite's WAL; ``store="sqlite"`` keeps
+the SQLite file. Invariants read each mock's model (``model.state()``, the dict
+``/_mock/state`` serves) instead of JSON over ASGI.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import shutil
 import tempfile
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import httpx
 
@@ -40,6 +52,7 @@ from sync_engine.app import create_app as create_engine_app
 from sync_engine.config import EngineConfig
 from sync_engine.engine import Engine
 from sync_engine.errors import SyncError
+from sync_engine.store import Store, open_store
 
 T = TypeVar("T")
 
@@ -70,23 +83,25 @@ class EngineDown(RuntimeError):
     """A step needs the engine while it is crashed."""
 
 
-class SystemFacade:
-    """Mocks and engine in one process, driven step by step through synchronous calls."""
+class MachineClock(VirtualClock):
+    """The one virtual clock a :class:`MockSet`'s apps hold, rewound for each facade."""
 
-    def __init__(
-        self,
-        *,
-        skus: dict[str, int],
-        buffer: int = 0,
-        erp_settings: dict[str, Any] | None = None,
-        seed: int = 1,
-    ) -> None:
-        self.skus = dict(skus)
-        self.buffer = buffer
+    def rewind(self) -> None:
+        """Back to ``START``: no sleepers, nothing slept (the state of a new clock)."""
+        VirtualClock.__init__(self, START)
+
+
+class MockSet:
+    """Shopify, Shopware and the ERP on one event loop and one clock, built once, reset often.
+
+    Webhooks the channels send are appended to ``hooks`` (the facade using the set reads and
+    replaces that list).
+    """
+
+    def __init__(self, *, erp_settings: dict[str, Any], seed: int) -> None:
         self.loop = asyncio.new_event_loop()
-        self.clock = VirtualClock(START)
+        self.clock = MachineClock(START)
         self.hooks: list[Hook] = []
-        self.workdir = Path(tempfile.mkdtemp(prefix="rehearsal-machine-"))
         self.apps: dict[str, Any] = {
             "shopify": create_shopify(
                 settings={},
@@ -103,12 +118,89 @@ class SystemFacade:
                 webhook_transport=self._capture("shopware"),
             ),
             "erp": create_erp(
-                settings={"write_latency_median": 0.5, **(erp_settings or {})},
+                settings={"write_latency_median": 0.5, **erp_settings},
                 clock=self.clock,
                 credentials=ERP,
                 seed=seed,
             ),
         }
+
+    def _capture(self, channel: str) -> httpx.MockTransport:
+        def handler(request: httpx.Request) -> httpx.Response:
+            self.hooks.append(Hook(channel, dict(request.headers), request.content))
+            return httpx.Response(200)
+
+        return httpx.MockTransport(handler)
+
+    def reset(self) -> None:
+        """As if just built: no task left on the loop, every mock reset, clock at ``START``."""
+
+        async def go() -> None:
+            current = asyncio.current_task()
+            leftovers = [t for t in asyncio.all_tasks() if t is not current]
+            for task in leftovers:
+                task.cancel()
+            await asyncio.gather(*leftovers, return_exceptions=True)
+            for name, app in self.apps.items():
+                async with _client(app, name) as c:
+                    r = await c.post("/_mock/reset")
+                    assert r.status_code == 200, r.text
+
+        self.loop.run_until_complete(go())
+        # Shopware keeps issued OAuth tokens across /_mock/reset (an integration's tokens
+        # outlive a reset in a long-running mock); a new example must start without them.
+        self.apps["shopware"].state.model.tokens.reset()
+        self.clock.rewind()
+        self.hooks = []
+
+
+_MOCK_SETS: dict[str, MockSet] = {}
+
+
+def mock_set(*, erp_settings: dict[str, Any], seed: int) -> MockSet:
+    """The process's :class:`MockSet` for these settings, reset (built on first use)."""
+    key = json.dumps({"erp": erp_settings, "seed": seed}, sort_keys=True)
+    mocks = _MOCK_SETS.get(key)
+    if mocks is None:
+        mocks = _MOCK_SETS[key] = MockSet(erp_settings=erp_settings, seed=seed)
+    else:
+        mocks.reset()
+    return mocks
+
+
+def _client(app: Any, name: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=f"http://{name}.test")
+
+
+class SystemFacade:
+    """Mocks and engine in one process, driven step by step through synchronous calls."""
+
+    def __init__(
+        self,
+        *,
+        skus: dict[str, int],
+        buffer: int = 0,
+        erp_settings: dict[str, Any] | None = None,
+        seed: int = 1,
+        store: Literal["memory", "sqlite"] = "memory",
+        fresh: bool = False,
+    ) -> None:
+        """``fresh`` builds new mock apps instead of resetting this process's shared set."""
+        self.skus = dict(skus)
+        self.buffer = buffer
+        settings = dict(erp_settings or {})
+        self.mocks = (
+            MockSet(erp_settings=settings, seed=seed)
+            if fresh
+            else mock_set(erp_settings=settings, seed=seed)
+        )
+        self.owns_mocks = fresh
+        self.loop = self.mocks.loop
+        self.clock: VirtualClock = self.mocks.clock
+        self.apps = self.mocks.apps
+        self.workdir = Path(tempfile.mkdtemp(prefix="rehearsal-machine-"))
+        self.store_url = str(self.workdir / "engine.sqlite") if store == "sqlite" else "memory://"
+        self.store: Store = open_store(self.store_url)
         self.engine: Engine | None = None
         self.engine_app: Any = None
         self.crashes = 0
@@ -132,18 +224,17 @@ class SystemFacade:
                 f"{self.clock.now() - START:.0f} simulated s since the start): a livelock"
             ) from None
 
-    def _capture(self, channel: str) -> httpx.MockTransport:
-        def handler(request: httpx.Request) -> httpx.Response:
-            self.hooks.append(Hook(channel, dict(request.headers), request.content))
-            return httpx.Response(200)
+    @property
+    def hooks(self) -> list[Hook]:
+        """Captured webhook deliveries not yet handed to the engine."""
+        return self.mocks.hooks
 
-        return httpx.MockTransport(handler)
+    @hooks.setter
+    def hooks(self, value: list[Hook]) -> None:
+        self.mocks.hooks = value
 
     def client(self, name: str) -> httpx.AsyncClient:
-        app = self.engine_app if name == "engine" else self.apps[name]
-        return httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url=f"http://{name}.test"
-        )
+        return _client(self.engine_app if name == "engine" else self.apps[name], name)
 
     def request(self, name: str, method: str, path: str, **kw: Any) -> httpx.Response:
         """One call to a mock (``shopify`` admin paths get the access token). A connection
@@ -162,7 +253,8 @@ class SystemFacade:
         return self.run(go())
 
     def state(self, name: str) -> dict[str, Any]:
-        result: dict[str, Any] = self.request(name, "GET", "/_mock/state").json()
+        """A mock's ground truth: what its ``/_mock/state`` serves, read from the model."""
+        result: dict[str, Any] = self.apps[name].state.model.state()
         return result
 
     async def _seed(self) -> None:
@@ -211,7 +303,7 @@ class SystemFacade:
     def _config(self) -> EngineConfig:
         return EngineConfig.model_validate(
             {
-                "db_path": str(self.workdir / "engine.sqlite"),
+                "store_url": self.store_url,
                 "stock_buffer": self.buffer,
                 "channels": {
                     "shopify": {
@@ -251,6 +343,7 @@ class SystemFacade:
             clock=self.clock,
             erp_transport=httpx.ASGITransport(app=self.apps["erp"]),
             channel_transports={n: httpx.ASGITransport(app=self.apps[n]) for n in CHANNELS},
+            store=self.store,
         )
         self.engine_app = create_engine_app(engine, run_loops=False)
         self.run(engine.prepare())
@@ -280,6 +373,8 @@ class SystemFacade:
 
         self.run(go())
         engine.store.close()
+        if self.store_url != "memory://":
+            self.store = open_store(self.store_url)
         self.engine = None
         self.engine_app = None
         self.crashes += 1
@@ -288,7 +383,9 @@ class SystemFacade:
         if self.engine is not None:
             self.run(self.engine.stop())
             self.engine = None
-        self.loop.close()
+        self.store.close()
+        if self.owns_mocks:
+            self.loop.close()
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     # -- webhooks ----------------------------------------------------------------------------
