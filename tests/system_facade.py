@@ -31,10 +31,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.util
 import json
+import random
 import shutil
+import sys
 import tempfile
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -55,6 +58,12 @@ from sync_engine.errors import SyncError
 from sync_engine.store import Store, open_store
 
 T = TypeVar("T")
+
+if importlib.util.find_spec("sniffio") is None:
+    # httpx's ASGITransport tries ``import sniffio`` on every request (to detect trio); when
+    # it is not installed, each failed import scans sys.path, which cost more than the
+    # request itself (~2 ms under pytest). A None entry makes the import fail at once.
+    sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 CHANNELS = ("shopify", "shopware")
 SHOPIFY = {"access_token": "shpat_machine", "webhook_secret": "whsec_machine"}
@@ -124,6 +133,8 @@ class MockSet:
                 seed=seed,
             ),
         }
+        states = [app.state for app in self.apps.values()]
+        self._rngs = [(rng, rng.getstate()) for rng in random_generators(states)]
 
     def _capture(self, channel: str) -> httpx.MockTransport:
         def handler(request: httpx.Request) -> httpx.Response:
@@ -133,7 +144,12 @@ class MockSet:
         return httpx.MockTransport(handler)
 
     def reset(self) -> None:
-        """As if just built: no task left on the loop, every mock reset, clock at ``START``."""
+        """As if just built: no task left on the loop, clock at ``START``, every mock reset,
+        every random generator the apps were built with back at its first state (ids, tokens
+        and fault draws repeat, so Hypothesis can replay an example)."""
+        # First the clock: a reset stamps ``now`` (fault plan origin, bucket refills), and a
+        # stamp from the last example's late clock would be in the new example's future.
+        self.clock.rewind()
 
         async def go() -> None:
             current = asyncio.current_task()
@@ -147,11 +163,36 @@ class MockSet:
                     assert r.status_code == 200, r.text
 
         self.loop.run_until_complete(go())
-        # Shopware keeps issued OAuth tokens across /_mock/reset (an integration's tokens
-        # outlive a reset in a long-running mock); a new example must start without them.
-        self.apps["shopware"].state.model.tokens.reset()
-        self.clock.rewind()
+        # Shopware keeps issued OAuth tokens and its X-Shopware-Sequence across /_mock/reset
+        # (an engine may outlive a reset of a long-running mock); an example starts without.
+        shopware = self.apps["shopware"].state.model
+        shopware.tokens.reset()
+        shopware.notifier.sequence = 0
+        for rng, first in self._rngs:
+            rng.setstate(first)
         self.hooks = []
+
+
+def random_generators(roots: Any, *, depth: int = 12) -> Iterator[random.Random]:
+    """Every ``random.Random`` reachable from ``roots`` (apps, their ``state``, models) through
+    attributes, dicts and sequences, each once."""
+    seen: set[int] = set()
+    stack: list[tuple[Any, int]] = [(root, 0) for root in roots]
+    while stack:
+        obj, level = stack.pop()
+        if id(obj) in seen or level > depth or isinstance(obj, (type, str, bytes)):
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, random.Random):
+            yield obj
+            continue
+        if isinstance(obj, dict):
+            children: list[Any] = list(obj.values())
+        elif isinstance(obj, (list, tuple, set, frozenset)):
+            children = list(obj)
+        else:
+            children = list(getattr(obj, "__dict__", {}).values())
+        stack.extend((child, level + 1) for child in children)
 
 
 _MOCK_SETS: dict[str, MockSet] = {}
