@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     Counted.__qualname__ = machine.SystemMachine.__qualname__
     Counted.__module__ = machine.SystemMachine.__module__
     if args.seed is not None:
-        Counted._hypothesis_internal_use_seed = args.seed  # type: ignore[attr-defined]
+        Counted._hypothesis_internal_use_seed = args.seed
     budget = settings(
         max_examples=args.examples,
         stateful_step_count=args.steps,

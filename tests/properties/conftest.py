@@ -18,11 +18,11 @@ import os
 
 from hypothesis import HealthCheck, settings
 
-COMMON = {
-    "deadline": None,
-    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.filter_too_much],
-}
-settings.register_profile("ci", max_examples=60, stateful_step_count=30, **COMMON)
-settings.register_profile("long", max_examples=1000, stateful_step_count=40, **COMMON)
-settings.register_profile("dev", max_examples=10, stateful_step_count=20, **COMMON)
+COMMON = settings(
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+settings.register_profile("ci", COMMON, max_examples=60, stateful_step_count=30)
+settings.register_profile("long", COMMON, max_examples=1000, stateful_step_count=40)
+settings.register_profile("dev", COMMON, max_examples=10, stateful_step_count=20)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
