@@ -452,8 +452,12 @@ class Rehearsal:
             now = self.clock.now()
             full_sync = row["engine_full_sync_t"]
             resynced = full_sync is None or full_sync >= self._last_activity_t
-            # post-purchase changes and refunds the verdict checks must be done too
-            changes_done = not any(row.get(f"backlog_{flow}") for flow in CHECKED_JOB_FLOWS)
+            # Staff's changes and refunds are checked by the verdict, so they must be done (or
+            # held); without staff, the changes fulfilments cause are not, and waiting for a
+            # queue that fulfilments keep refilling would never settle.
+            changes_done = not sc.staff.active or not any(
+                row.get(f"backlog_{flow}") for flow in CHECKED_JOB_FLOWS
+            )
             if (
                 row["backlog"] <= row["engine_held"]
                 and row["engine_idle"]
