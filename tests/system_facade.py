@@ -386,7 +386,7 @@ class SystemFacade:
             channel_transports={n: httpx.ASGITransport(app=self.apps[n]) for n in CHANNELS},
             store=self.store,
         )
-        self.engine_app = create_engine_app(engine, run_loops=False)
+        self.engine_app = None  # built by the first delivery (most engines never get one)
         self.run(engine.prepare())
         self.engine = engine
 
@@ -442,8 +442,12 @@ class SystemFacade:
 
     def deliver(self, hooks: list[Hook]) -> list[int]:
         """Hand ``hooks`` to the engine in this order; statuses (0 = engine down, lost)."""
-        if self.engine_app is None:
+        if self.engine is None:
             return [0 for _ in hooks]
+        if not hooks:
+            return []
+        if self.engine_app is None:
+            self.engine_app = create_engine_app(self.engine, run_loops=False)
 
         async def go() -> list[int]:
             out = []

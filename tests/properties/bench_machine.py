@@ -60,17 +60,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"failures are kept in {args.database}")
     load_before = os.getloadavg()[0]
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     try:
         run_state_machine_as_test(Counted, settings=budget)
     finally:
         wall = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
         n, steps = counted["examples"], counted["steps"]
         print(
             f"{n} examples, {steps} steps in {wall:.1f} s: {n / wall:.2f} examples/s, "
-            f"{steps / wall:.0f} steps/s (load average {load_before:.2f} → "
-            f"{os.getloadavg()[0]:.2f}, {os.cpu_count()} CPUs); failures kept in "
-            f"{args.database}"
+            f"{steps / wall:.0f} steps/s ({n / cpu:.2f} examples per CPU second; load "
+            f"average {load_before:.2f} → {os.getloadavg()[0]:.2f}, {os.cpu_count()} CPUs); "
+            f"failures kept in {args.database}"
         )
     return 0
 
