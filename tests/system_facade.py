@@ -535,14 +535,17 @@ class SystemFacade:
             self.flush_outboxes()
             pending, self.hooks = self.hooks, []
             self.deliver(pending)
-            self.poll_channels()
+            # Settled only after a poll that worked: a poll refused by an open circuit (or a
+            # fault's last seconds) has not looked for orders whose webhooks were lost, and the
+            # engine's poller loop would try again a few seconds later.
+            polled = self.poll_channels() == "ok"
             self.sync_orders()
             self.run_jobs()
             self.clock.advance(engine.config.timing.retry_cap)
             self.sync_orders()
             self.run_jobs()
             self.sync_stock()
-            if self._settled(engine):
+            if polled and self._settled(engine):
                 break
             self.clock.advance(engine.config.timing.quiet_full_sync_after)
         self.clock.advance(engine.config.timing.quiet_full_sync_after)
