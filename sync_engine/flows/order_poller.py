@@ -34,10 +34,18 @@ class OrderPoller:
         """Orders first seen by the poller, i.e. whose webhook was lost or late."""
 
     async def poll_once(self) -> int:
+        """Poll every channel; one channel's failure (an outage, an open circuit) does not
+        leave the others unpolled. The first failure is raised once all have been tried."""
         new = 0
+        failure: SyncError | None = None
         for name, settings in self.config.all_channels.items():
-            new += await self._poll_channel(name, ledger_key(name, settings.sales_location))
+            try:
+                new += await self._poll_channel(name, ledger_key(name, settings.sales_location))
+            except SyncError as exc:
+                failure = failure or exc
         self.recovered += new
+        if failure is not None:
+            raise failure
         return new
 
     async def _poll_channel(self, name: str, sales_key: str) -> int:

@@ -47,3 +47,22 @@ def test_an_order_whose_webhook_was_lost_is_polled_once_the_circuit_closes(
 
     findings = system.findings()
     assert (findings.orders_accepted, findings.lost) == (1, 0), findings.examples["lost"]
+
+
+def test_a_failing_channel_does_not_keep_the_others_unpolled(system: SystemFacade) -> None:
+    """Engine regression: ``poll_once`` stopped at the first channel that failed, so while
+    Shopify failed (or its circuit was open) no Shopware order was polled at all."""
+    r = system.request(
+        "shopware",
+        "POST",
+        "/_sim/checkout",
+        json={"lines": [{"productNumber": "SKU-0001", "quantity": 1}], "email": "a@example.com"},
+    )
+    assert r.status_code == 201, r.text
+    burst = {"kind": "error", "statuses": [500], "end": 30}
+    r = system.request("shopify", "POST", "/_mock/faults", json={"rules": [burst]})
+    assert r.status_code == 200, r.text
+
+    assert system.poll_channels() == "failed (ServerError)"
+
+    assert system.live().store.order_counts()["pending"] == 1
