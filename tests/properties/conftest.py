@@ -1,9 +1,10 @@
 """Hypothesis profiles for the property tests, chosen by ``HYPOTHESIS_PROFILE``.
 
-- ``ci`` (default): bounded, for every CI run (the whole-system machine stays under a minute
-  on 2 cores);
+- ``ci`` (default): bounded, for every CI run (``tests/properties/test_system_machine.py``
+  takes about 20 s on 2 cores; the budget is 45 s);
 - ``long``: 1,000+ examples, one command away:
-  ``HYPOTHESIS_PROFILE=long python -m pytest tests/properties/test_system_machine.py``;
+  ``HYPOTHESIS_PROFILE=long python -m pytest tests/properties/test_system_machine.py``, or
+  ``python -m tests.properties.bench_machine`` for the figures and a kept failure database;
 - ``dev``: a handful of examples while editing a rule.
 
 Tests that pin their own ``@settings`` keep them; the profile fills in what they leave out.
