@@ -2,7 +2,7 @@
 
 Shopify and Shopware sell one catalogue into the NetSuite-style ERP; the mocks and the engine
 meet over ``httpx.ASGITransport`` on one :class:`~simclock.VirtualClock` (autojump: back-offs
-and latencies cost no wall time). One event loop per facade; ``run(coro)`` runs a coroutine
+and latencies cost no wall time). One event loop per mock set; ``run(coro)`` runs a coroutine
 on it to completion, so every rule of a machine is a plain function.
 
 The engine's loops are not started: the facade offers each loop's body as a step (``sync
@@ -18,8 +18,9 @@ budgets, cursors not yet written) is gone, and webhooks sent while it is down ar
 **Speed.** Building the three mock apps costs more than a whole example (FastAPI builds each
 route's validators on its first request), so a :class:`MockSet` (apps, event loop, clock) is
 built once per process and settings and *reset* between facades: ``/_mock/reset`` on every
-mock (catalogue, orders, outbox, fault plan, counters), Shopware's issued tokens forgotten, the
-clock back to ``START``, leftover tasks cancelled, then seeded again (the no-leak tests in
+mock (catalogue, orders, outbox, fault plan, counters), Shopware's issued tokens and webhook
+sequence forgotten, the clock back to ``START`` (first), every random generator back at its
+first state, leftover tasks cancelled, then seeded again (the no-leak tests in
 ``tests/unit/test_system_facade_reset.py`` hold a reused set to a fresh one). The store is
 ``memory://`` by default, one instance outliving the engines built on it: every store method is
 atomic, so a SIGKILL loses no committed write, as with SQLite's WAL; ``store="sqlite"`` keeps

@@ -66,3 +66,31 @@ def test_a_failing_channel_does_not_keep_the_others_unpolled(system: SystemFacad
     assert system.poll_channels() == "failed (ServerError)"
 
     assert system.live().store.order_counts()["pending"] == 1
+
+
+def test_a_crash_and_restart_on_the_sqlite_store_loses_nothing() -> None:
+    """``store="sqlite"`` keeps the SQLite file across a crash (the default is memory://)."""
+    system = SystemFacade(skus={"SKU-0001": 5}, buffer=0, store="sqlite")
+    try:
+        r = system.request(
+            "shopify",
+            "POST",
+            "/_sim/checkout",
+            json={"lines": [{"sku": "SKU-0001", "quantity": 1}], "email": "a@example.com"},
+        )
+        assert r.status_code == 201, r.text
+        system.flush_outboxes()
+        system.deliver(system.hooks)
+        system.hooks = []
+        system.crash(after_steps=2)
+        system.start_engine()
+        assert (
+            system.live().store.order_counts()["pending"]
+            + system.live().store.order_counts()["synced"]
+            == 1
+        )
+        system.quiesce()
+        findings = system.findings()
+        assert (findings.orders_accepted, findings.orders_synced, findings.lost) == (1, 1, 0)
+    finally:
+        system.close()
