@@ -84,11 +84,8 @@ def test_a_crash_and_restart_on_the_sqlite_store_loses_nothing() -> None:
         system.hooks = []
         system.crash(after_steps=2)
         system.start_engine()
-        assert (
-            system.live().store.order_counts()["pending"]
-            + system.live().store.order_counts()["synced"]
-            == 1
-        )
+        counts = system.live().store.order_counts()  # what the crashed engine had stored
+        assert counts["pending"] + counts["synced"] == 1, counts
         system.quiesce()
         findings = system.findings()
         assert (findings.orders_accepted, findings.orders_synced, findings.lost) == (1, 1, 0)
