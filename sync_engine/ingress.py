@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 
 from sync_engine.errors import SyncError
 from sync_engine.flows.inventory import ledger_key
+from sync_engine.flows.order_changes import changed_for_back_office
 from sync_engine.mapping.order_norm import normalise_order
 from sync_engine.webhook_freshness import staleness, triggered_at
 
@@ -87,7 +88,7 @@ def ingress_router(engine: Engine) -> APIRouter:
                 # Seen before: an edit or a cancellation (queued before the delivery is
                 # recorded, so a crash in between makes the platform's retry queue it).
                 stored, _state = known
-                if order.cancelled != stored.cancelled or order.version > stored.version:
+                if changed_for_back_office(order, stored):
                     engine.order_changes.record(order)
                 order = None
         settings = engine.config.all_channels[channel]

@@ -11,6 +11,7 @@ arriving late is skipped (last write wins by the channel's clock, not by arrival
 from __future__ import annotations
 
 from collections.abc import Container
+from dataclasses import replace
 from typing import Any
 
 from sync_engine.connectors.back_office import BackOfficeConnector
@@ -22,6 +23,17 @@ from sync_engine.store.contract import DueJob
 
 WAIT_SECONDS = 15.0
 MAX_WAITS = 40
+
+
+def changed_for_back_office(new: Order, old: Order) -> bool:
+    """Whether a later version of an order changes anything the back office holds (lines,
+    amounts, address, customer, cancellation). A channel bumps its version for changes the
+    back office does not keep — a fulfilment, a tag, a note: those are not sent, or every
+    shipment would come back as a sales-order update (one ERP write each, refused anyway
+    once picking started)."""
+    if new.version <= old.version and new.cancelled == old.cancelled:
+        return False
+    return replace(new, version=old.version, sequence=old.sequence) != old
 
 
 def change_key(order: Order) -> str:
