@@ -19,7 +19,6 @@ import json
 import random
 import shutil
 import tempfile
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -125,7 +124,7 @@ class Rehearsal:
         self.http = httpx.Client(timeout=30.0)
         self.started: Started | None = None
         self._phase, self._phase_origin = "load", 0.0
-        self._next_probe_wall = 0.0
+        self._next_probe_at = 0.0
         self.progress = RunProgress(
             duration=scenario.duration,
             drain_timeout=scenario.drain_timeout,
@@ -344,9 +343,9 @@ class Rehearsal:
     def _drift(self) -> dict[str, Any]:
         """Stock drift and oversold units so far, from the mocks' states when a probe is due
         (blank otherwise: a state read is heavier than a stats read)."""
-        if self.started is None or time.monotonic() < self._next_probe_wall:
+        if self.started is None or self.clock.now() < self._next_probe_at:
             return {"stock_drift_units": None, "oversold_so_far": None}
-        self._next_probe_wall = time.monotonic() + PROBE_EVERY_WALL
+        self._next_probe_at = self.clock.now() + self.clock.time_scale * PROBE_EVERY_WALL
         states = {name: self._get(name, "/_mock/state") for name in self.mock_names}
         return probe(self.scenario, self.started, states)
 
@@ -409,11 +408,10 @@ class Rehearsal:
         self._start_engine(started, engine_port)
         echo("  engine ready (webhooks subscribed, stock read)")
 
-        start_at_wall = time.time() + LOAD_START_MARGIN_WALL
         load_starts_in = LOAD_START_MARGIN_WALL * sc.time_scale
-        self._install_faults(load_starts_in)
-        locust = self._start_load(started, start_at_wall)
         self._load_started = self._phase_origin = self.clock.now() + load_starts_in
+        self._install_faults(load_starts_in)
+        locust = self._start_load(started, self.clock.wall_time(self._load_started))
         self.clock.sleep_blocking(max(0.0, self._load_started - self.clock.now()))
         echo(f"  load running: {sc.duration:.0f} sim s at time_scale {sc.time_scale:g}")
         pending_kills = sorted(self.options.kill_engine_at + self._random_kill_times())

@@ -29,6 +29,7 @@ import yaml
 from scenarios.loader import load, resolve
 from scenarios.schema import Scenario
 from scenarios.sweep_grid import Param, Point, SweepError, build_grid, label_value, parse_params
+from simclock import ScaledClock
 
 EXIT_DONE, EXIT_CRASHED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -189,7 +190,8 @@ def prepare(scenario: str, param_texts: list[str], results: Path | None) -> Swee
     raw = yaml.safe_load(resolve(scenario).read_text(encoding="utf-8"))
     params = parse_params(param_texts)
     points = build_grid(raw, base, params)
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    # Stamped like a run's folder: the wall time a run's clock starts at.
+    stamp = datetime.fromtimestamp(ScaledClock().origin_wall, UTC).strftime("%Y%m%d-%H%M%S")
     folder = results if results is not None else Path("results") / f"sweep-{base.name}-{stamp}"
     return Sweep(scenario=base.name, params=params, points=points, folder=folder)
 

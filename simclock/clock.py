@@ -61,6 +61,11 @@ class ScaledClock:
     def now(self) -> float:
         return self.origin_sim + (time.time() - self.origin_wall) * self._scale
 
+    def wall_time(self, sim_time: float) -> float:
+        """Wall-clock POSIX time at which simulated time reaches ``sim_time`` (an instant a
+        process without this clock, such as Locust, can wait for)."""
+        return self.origin_wall + (sim_time - self.origin_sim) / self._scale
+
     def wall_seconds(self, sim_seconds: float) -> float:
         """How long ``sim_seconds`` of simulated time takes on the wall clock."""
         return sim_seconds / self._scale

@@ -55,3 +55,9 @@ def test_iso_round_trip_keeps_milliseconds() -> None:
     assert iso_utc(1_764_000_000.123) == "2025-11-24T16:00:00.123Z"
     assert parse_iso_utc("2025-11-24T16:00:00.123Z") == pytest.approx(1_764_000_000.123)
     assert parse_iso_utc("2025-11-24T11:00:00-05:00") == 1_764_000_000.0
+
+
+def test_wall_time_is_when_a_scaled_clock_reaches_a_simulated_instant() -> None:
+    clock = ScaledClock(time_scale=10, origin_wall=1_000.0, origin_sim=5_000.0)
+    assert clock.wall_time(5_000.0) == 1_000.0
+    assert clock.wall_time(5_030.0) == 1_003.0  # 30 simulated s at 10x: 3 wall s
